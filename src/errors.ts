@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   INPUT_MALFORMED: 'malformed input',
   INPUT_BAD_DOCUMENTS: 'the corpus has bad documents',
   INPUT_EMPTY: 'the corpus has no documents',
+  INPUT_UNREADABLE: 'input cannot be read',
   // Index file problems.
   INDEX_NOT_FOUND: 'index not found',
   INDEX_NOT_LATTICE: 'not a lattice index',

@@ -155,8 +155,13 @@ export interface SummarizeRequest {
   children: SummaryChild[];
   /** Texts of the sibling clusters (or a sample of them), so a summary can say what sets this one apart. */
   contrast: string[];
-  /** Depth of the cluster being summarised (root = 0). */
-  depth: number;
+  /**
+   * Height of the cluster above the documents: 1 for a cluster of documents, 2 for a cluster
+   * of such clusters, and so on. (Depth from the root is not known yet while a bottom-up tree grows.)
+   */
+  level: number;
+  /** True for the root, whose summary describes the whole corpus. */
+  isRoot: boolean;
   /** Soft length budget for the summary, in words. */
   maxWords: number;
   abortSignal?: AbortSignal;

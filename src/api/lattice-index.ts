@@ -1,0 +1,336 @@
+/**
+ * `openIndex(path)`: the library's handle on a built index, for RAG pipelines and the CLI.
+ * It opens the file read-only, refuses an unfinished or foreign file, and wires the
+ * traverser to a judge (lexical by default; an LLM or your own Judge on request), with
+ * optional flat retrieval (BM25 or dense) for fusion, seeding and baselines.
+ * Why a class over the store: the lexical statistics, the flat indexes and the embedder are
+ * loaded lazily once and shared by every search; many searches may run at once on one handle.
+ */
+import type { Judge, DocumentSource, TreeNode, Usage, Embedder } from '../types.js';
+import { LatticeError } from '../errors.js';
+import { IndexStore, type StoredDocument } from '../store/index-store.js';
+import { Bm25Index } from '../lexical/bm25.js';
+import { LexicalJudge } from '../providers/lexical-judge.js';
+import { LocalEmbedder } from '../providers/local-embedder.js';
+import { LlmJudge } from '../providers/llm-judge.js';
+import { ModelClient } from '../providers/model-client.js';
+import { MemoryResponseCache } from '../providers/response-cache.js';
+import { requireChatModel, resolveModelSettings } from '../providers/model-settings.js';
+import { DenseIndex } from '../flat/dense-index.js';
+import { search as treeSearch } from '../../traverser/search.js';
+import { DEFAULT_SEARCH_OPTIONS, type SearchHit, type SearchOptions, type SearchResult } from '../../traverser/types.js';
+
+export type JudgeChoice = 'lexical' | 'llm' | Judge;
+export type FlatRetriever = 'bm25' | 'dense';
+
+export interface OpenIndexOptions {
+  /** Judge used by `search` unless a search names another. Defaults to 'lexical' (no model). */
+  judge?: JudgeChoice;
+  /** Chat model of the 'llm' judge. Defaults to env LATTICE_MODEL. */
+  model?: string;
+  /** OpenAI-compatible server of the 'llm' judge. Defaults to env OPENAI_BASE_URL. */
+  baseURL?: string;
+  /** Defaults to env OPENAI_API_KEY. Never written anywhere. */
+  apiKey?: string;
+  /** Model calls in flight at once. Defaults to 4. */
+  concurrency?: number;
+  /** Retries per model call on 429/5xx/timeouts. Defaults to 2 (a query should not stall). */
+  maxRetries?: number;
+  /** Timeout of one model call, in ms. Defaults to 30,000. */
+  timeoutMs?: number;
+  /** Embedder for dense retrieval over an index built with a model embedder (local indexes need none). */
+  embedder?: Embedder;
+}
+
+export interface IndexSearchOptions extends Partial<SearchOptions> {
+  /** Judge for this search; overrides the index's default. */
+  judge?: JudgeChoice;
+  /** Fuse the tree ranking with a flat ranking from this retriever (reciprocal-rank fusion). Defaults to none. */
+  fusion?: FlatRetriever | false;
+  /** Weight of the flat list in fusion (the tree list weighs 1). Defaults to 1. */
+  fusionWeight?: number;
+  /** Flat results fetched for fusion. Defaults to 100. */
+  fusionDepth?: number;
+  /** Seed the search with the top-N documents of this flat retriever (see SearchOptions.seeds). Defaults to none. */
+  seedWith?: { retriever: FlatRetriever; count: number };
+  /** Store the search (options, hits, trace) in the index's traces table. Defaults to false. */
+  saveTrace?: boolean;
+}
+
+export interface IndexHit extends SearchHit {
+  source: DocumentSource;
+  metadata?: Record<string, unknown>;
+}
+
+export interface IndexSearchResult extends Omit<SearchResult, 'hits'> {
+  hits: IndexHit[];
+  /** Id of the saved trace when `saveTrace` was set. */
+  traceId?: number;
+}
+
+export interface IndexStats {
+  file: string;
+  documents: number;
+  nodes: number;
+  clusters: number;
+  chunks: number;
+  depth: number;
+  fanOut: { min: number; max: number; mean: number };
+  buildParams: unknown;
+  build: unknown;
+  corpus: unknown;
+  cachedModelAnswers: number;
+}
+
+export interface FlatHit {
+  docId: string;
+  score: number;
+}
+
+/** A built index, ready to search. Create with `openIndex`. */
+export class LatticeIndex {
+  readonly file: string;
+  private readonly store: IndexStore;
+  private readonly options: OpenIndexOptions;
+  private bm25: Bm25Index | undefined;
+  private lexical: LexicalJudge | undefined;
+  private dense: DenseIndex | undefined;
+  private embedder: Embedder | undefined;
+  private llm: LlmJudge | undefined;
+  private client: ModelClient | undefined;
+
+  /** @internal Use `openIndex`. */
+  constructor(store: IndexStore, options: OpenIndexOptions) {
+    this.store = store;
+    this.file = store.file;
+    this.options = options;
+  }
+
+  /**
+   * Searches the tree for `query`: the judge scores slates of nodes, the engine calibrates the
+   * scores and expands the best paths. Never throws for model faults (the trace records them).
+   */
+  async search(query: string, options: IndexSearchOptions = {}): Promise<IndexSearchResult> {
+    if (typeof query !== 'string' || query.trim() === '') {
+      throw new LatticeError('CONFIG_INVALID', 'The query is empty.', { hint: 'Pass a question or keywords to search for.' });
+    }
+    const { judge: judgeChoice, fusion, fusionWeight, fusionDepth, seedWith, saveTrace, ...searchOptions } = options;
+    const judge = this.judge(judgeChoice ?? this.options.judge ?? 'lexical');
+    const exclude = new Set(searchOptions.excludeIds ?? []);
+    const resolved: Partial<SearchOptions> = { ...searchOptions };
+    if (judge.provider !== 'lexical' && !resolved.fallbackJudge) resolved.fallbackJudge = this.lexicalJudge();
+    if (fusion) {
+      const results = await this.flatSearch(fusion, query, fusionDepth ?? 100, exclude);
+      resolved.flat = { results, ...(fusionWeight === undefined ? {} : { weight: fusionWeight }) };
+    }
+    if (seedWith && seedWith.count > 0) {
+      const seeds = await this.flatSearch(seedWith.retriever, query, seedWith.count, exclude);
+      resolved.seeds = seeds.map((s) => s.docId);
+    }
+    const result = await treeSearch(this.store, judge, query, resolved);
+    const hits = result.hits.map((hit) => this.withSource(hit));
+    const out: IndexSearchResult = { ...result, hits };
+    if (saveTrace) out.traceId = this.saveTrace(query, resolved, out);
+    return out;
+  }
+
+  /** Flat BM25 retrieval over the documents (Lucene-style, k1 = 0.9, b = 0.4). */
+  bm25Search(query: string, k = 10, exclude?: ReadonlySet<string>): FlatHit[] {
+    return this.bm25Index()
+      .search(query, k, exclude && exclude.size > 0 ? { exclude: new Set(exclude) } : {})
+      .map((h) => ({ docId: h.id, score: h.score }));
+  }
+
+  /** Flat dense retrieval (cosine, HNSW) over the documents' stored embeddings. */
+  async denseSearch(query: string, k = 10, exclude?: ReadonlySet<string>): Promise<FlatHit[]> {
+    const embedder = await this.queryEmbedder();
+    const { embeddings } = await embedder.doEmbed({ values: [query] });
+    return this.denseIndex().search(embeddings[0]!, k, exclude);
+  }
+
+  /** Runs one flat retriever. */
+  async flatSearch(retriever: FlatRetriever, query: string, k: number, exclude?: ReadonlySet<string>): Promise<FlatHit[]> {
+    if (retriever === 'bm25') return this.bm25Search(query, k, exclude);
+    if (retriever === 'dense') return this.denseSearch(query, k, exclude);
+    throw new LatticeError('CONFIG_INVALID', `Unknown flat retriever "${String(retriever)}".`, { hint: "Use 'bm25' or 'dense'." });
+  }
+
+  /** The root node. */
+  root(): TreeNode {
+    return this.store.root();
+  }
+
+  /** One node; throws INDEX_NODE_NOT_FOUND. */
+  node(id: number): TreeNode {
+    return this.store.node(id);
+  }
+
+  /** Children of a node, in order. */
+  children(id: number): TreeNode[] {
+    return this.store.children(id);
+  }
+
+  /** Nodes from the root to `id`. */
+  path(id: number): TreeNode[] {
+    return this.store.path(id);
+  }
+
+  /** Ids of the documents under a node (what an evaluation needs to judge an inner node). */
+  documentsUnder(id: number): string[] {
+    return this.store.documentsUnder(id);
+  }
+
+  /** The `document` node of a document id. */
+  documentNode(docId: string): TreeNode | undefined {
+    return this.store.documentNode(docId);
+  }
+
+  /** A stored document with its source. */
+  document(docId: string): StoredDocument | undefined {
+    return this.store.document(docId);
+  }
+
+  /** Every document id, in id order. */
+  documentIds(): string[] {
+    return [...this.bm25Index().documentIds()];
+  }
+
+  /** The underlying tree reader (for custom traversals). */
+  tree(): IndexStore {
+    return this.store;
+  }
+
+  stats(): IndexStats {
+    const tree = this.store.getMeta<{ nodes: number; clusters: number; chunks: number; depth: number; fanOut: IndexStats['fanOut'] }>('tree_stats');
+    return {
+      file: this.file,
+      documents: this.store.documentCount(),
+      nodes: tree?.nodes ?? this.store.size(),
+      clusters: tree?.clusters ?? 0,
+      chunks: tree?.chunks ?? 0,
+      depth: tree?.depth ?? 0,
+      fanOut: tree?.fanOut ?? { min: 0, max: 0, mean: 0 },
+      buildParams: this.store.getMeta('build_params'),
+      build: this.store.getMeta('build_report'),
+      corpus: this.store.getMeta('corpus'),
+      cachedModelAnswers: this.store.cacheSize(),
+    };
+  }
+
+  /** Model usage of this handle's LLM judge so far (all searches). */
+  modelUsage(): Usage | undefined {
+    return this.client?.usage;
+  }
+
+  /** Saved traces, newest first. */
+  traces(limit = 20): { id: number; query: string; createdAt: string }[] {
+    return this.store.listTraces(limit);
+  }
+
+  trace(id: number): { id: number; query: string; createdAt: string; options: unknown; result: unknown } | undefined {
+    return this.store.getTrace(id);
+  }
+
+  close(): void {
+    this.store.close();
+  }
+
+  // --- internals -----------------------------------------------------------
+
+  private judge(choice: JudgeChoice): Judge {
+    if (typeof choice === 'object') return choice;
+    if (choice === 'lexical') return this.lexicalJudge();
+    if (choice === 'llm') return this.llmJudge();
+    throw new LatticeError('CONFIG_INVALID', `Unknown judge "${String(choice)}".`, { hint: 'Use --judge lexical or --judge llm.' });
+  }
+
+  private lexicalJudge(): LexicalJudge {
+    this.lexical ??= new LexicalJudge(this.bm25Index().stats());
+    return this.lexical;
+  }
+
+  private llmJudge(): LlmJudge {
+    if (!this.llm) {
+      const settings = resolveModelSettings({ baseURL: this.options.baseURL, apiKey: this.options.apiKey, model: this.options.model });
+      const model = requireChatModel(settings);
+      this.client = new ModelClient({
+        baseURL: this.options.baseURL,
+        apiKey: this.options.apiKey,
+        concurrency: this.options.concurrency ?? 4,
+        maxRetries: this.options.maxRetries ?? 2,
+        timeoutMs: this.options.timeoutMs ?? 30_000,
+        // Query-time opens are read-only: answers are cached for the life of this handle only.
+        cache: new MemoryResponseCache(),
+      });
+      this.llm = new LlmJudge({ client: this.client, model, fallback: this.lexicalJudge() });
+    }
+    return this.llm;
+  }
+
+  private bm25Index(): Bm25Index {
+    if (!this.bm25) {
+      const blob = this.store.getBlob('bm25');
+      this.bm25 = blob
+        ? Bm25Index.deserialize(blob)
+        : Bm25Index.build(
+            (function* (store: IndexStore) {
+              for (const d of store.iterateDocuments()) yield { id: d.id, text: d.title ? `${d.title} ${d.text}` : d.text };
+            })(this.store),
+          );
+    }
+    return this.bm25;
+  }
+
+  private denseIndex(): DenseIndex {
+    this.dense ??= DenseIndex.fromStore(this.store);
+    return this.dense;
+  }
+
+  private async queryEmbedder(): Promise<Embedder> {
+    if (this.embedder) return this.embedder;
+    if (this.options.embedder) return (this.embedder = this.options.embedder);
+    const blob = this.store.getBlob('embedder');
+    if (!blob) {
+      const params = this.store.getMeta<{ embedder?: { provider: string; modelId: string } }>('build_params');
+      throw new LatticeError('CONFIG_MISSING', `${this.file} was built with the ${params?.embedder?.provider ?? 'a model'} embedder; dense search needs it to embed queries.`, {
+        hint: 'Pass the same embedder to openIndex({ embedder }), or use BM25 (fusion: "bm25").',
+      });
+    }
+    return (this.embedder = LocalEmbedder.deserialize(blob));
+  }
+
+  private withSource(hit: SearchHit): IndexHit {
+    const doc = this.store.document(hit.docId);
+    return {
+      ...hit,
+      source: doc?.source ?? { path: '' },
+      ...(doc?.metadata ? { metadata: doc.metadata } : {}),
+    };
+  }
+
+  private saveTrace(query: string, options: Partial<SearchOptions>, result: IndexSearchResult): number {
+    // The handle is read-only; a short-lived writer appends the trace.
+    const writer = IndexStore.open(this.file);
+    try {
+      const { fallbackJudge: _fallback, abortSignal: _signal, flat, ...plain } = options;
+      return writer.saveTrace(query, { ...plain, ...(flat ? { flat: { results: flat.results.length } } : {}) }, result);
+    } finally {
+      writer.close();
+    }
+  }
+}
+
+/** Opens a built index for searching (read-only). Throws INDEX_* errors for missing, foreign, newer or unfinished files. */
+export function openIndex(file: string, options: OpenIndexOptions = {}): LatticeIndex {
+  const store = IndexStore.open(file, { readonly: true });
+  try {
+    store.assertComplete();
+    store.root();
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  return new LatticeIndex(store, options);
+}
+
+export { DEFAULT_SEARCH_OPTIONS };

@@ -1,0 +1,62 @@
+/**
+ * lattice: LLM-guided hierarchical retrieval. The public API, re-exports only.
+ * Build an index with `buildIndex`, open it with `openIndex`, search with `index.search`.
+ * Implement `Embedder`, `Summarizer` or `Judge` to plug in your own models.
+ */
+export { buildIndex } from '../indexer/build.js';
+export type { BuildReport, BuildResult } from '../indexer/build.js';
+export type { DryRunReport } from '../indexer/estimate-build.js';
+export { DEFAULT_BUILD_OPTIONS } from '../indexer/build-options.js';
+export type { BuildOptions, BuildStrategy, EmbedderName, SummarizerName, BuildParams } from '../indexer/build-options.js';
+export type { LoadIssue, LoadIssueKind } from '../indexer/load/index.js';
+
+export { openIndex, LatticeIndex } from './api/lattice-index.js';
+export type {
+  OpenIndexOptions,
+  IndexSearchOptions,
+  IndexSearchResult,
+  IndexHit,
+  IndexStats,
+  FlatHit,
+  FlatRetriever,
+  JudgeChoice,
+} from './api/lattice-index.js';
+
+export { search } from '../traverser/search.js';
+export { DEFAULT_SEARCH_OPTIONS } from '../traverser/types.js';
+export type { SearchOptions, SearchResult, SearchHit, SearchTrace, SearchBudget, TraceSlate, StopReason } from '../traverser/types.js';
+
+export { LatticeError, isLatticeError, ERROR_CODES } from './errors.js';
+export type { LatticeErrorCode } from './errors.js';
+
+export { MemoryTree, isLeaf } from './tree.js';
+export type { TreeReader } from './tree.js';
+
+export { LexicalJudge } from './providers/lexical-judge.js';
+export { LlmJudge } from './providers/llm-judge.js';
+export { LocalEmbedder } from './providers/local-embedder.js';
+export { OpenAIEmbedder } from './providers/openai-embedder.js';
+export { ExtractiveSummarizer } from './providers/extractive-summarizer.js';
+export { LlmSummarizer } from './providers/llm-summarizer.js';
+export { ModelClient } from './providers/model-client.js';
+
+export type {
+  Judge,
+  JudgeRequest,
+  JudgeResult,
+  JudgeCandidate,
+  Embedder,
+  EmbedRequest,
+  EmbedResult,
+  Summarizer,
+  SummarizeRequest,
+  SummarizeResult,
+  SummaryChild,
+  TreeNode,
+  NodeKind,
+  CorpusDocument,
+  Chunk,
+  Usage,
+  ProgressEvent,
+  ProgressListener,
+} from './types.js';

@@ -1,0 +1,84 @@
+/**
+ * A judge without a model: BM25 of the query against each candidate's title and text,
+ * with corpus-level statistics, squashed to [0, 100]. It is the cheap baseline judge and
+ * the fallback when a model answer cannot be used.
+ * Why this scale: raw BM25 grows with query length, so it is first divided by the query's
+ * idf mass M(q) = sum of qtf · idf over query terms (the score a document matching every term
+ * infinitely often would approach), giving r in [0, 1); then score = 100 · (1 + c) · r / (r + c),
+ * with c = 0.4, the median r of judged-relevant documents for SciFact train queries
+ * (a typical relevant document lands near 70, an unrelated one near 0, r = 1 at 100).
+ * Invariant: a fixed function of (query, candidate text, corpus statistics): the same candidate
+ * scores the same in every slate. Makes no calls; usage is zero.
+ */
+import { LatticeError } from '../errors.js';
+import { bm25Idf, scoreTexts, type Bm25Stats } from '../lexical/bm25.js';
+import { tokenize } from '../text/tokenize.js';
+import type { Judge, JudgeRequest, JudgeResult } from '../types.js';
+
+export interface LexicalJudgeOptions {
+  /** Normalised BM25 score r that maps to 100 · (1 + c) / 2 (about 70 for the default 0.4). */
+  pivot?: number;
+}
+
+export const LEXICAL_JUDGE_PIVOT = 0.4;
+
+/** Scores slates by BM25 against corpus statistics; provider `lexical`, model `bm25`. */
+export class LexicalJudge implements Judge {
+  readonly specificationVersion = 'v1' as const;
+  readonly provider = 'lexical';
+  readonly modelId = 'bm25';
+
+  private readonly stats: Bm25Stats;
+  private readonly pivot: number;
+
+  /** `stats` usually comes from `Bm25Index.stats()` over the indexed corpus. */
+  constructor(stats: Bm25Stats, options: LexicalJudgeOptions = {}) {
+    if (!stats || !Number.isFinite(stats.documentCount) || !(stats.documentFrequency instanceof Map)) {
+      throw new LatticeError('CONFIG_INVALID', 'the lexical judge needs BM25 corpus statistics', {
+        hint: 'Pass Bm25Index.stats() of the indexed corpus.',
+      });
+    }
+    const pivot = options.pivot ?? LEXICAL_JUDGE_PIVOT;
+    if (!Number.isFinite(pivot) || pivot <= 0) {
+      throw new LatticeError('CONFIG_INVALID', `lexical judge pivot must be a number > 0, got ${String(options.pivot)}`, {
+        hint: `Omit pivot to use the default (${LEXICAL_JUDGE_PIVOT}).`,
+      });
+    }
+    this.stats = stats;
+    this.pivot = pivot;
+  }
+
+  /** Maps a raw BM25 score for `query` to [0, 100] (exposed for traces and tests). */
+  squash(rawScore: number, queryMass: number): number {
+    if (!(rawScore > 0) || !(queryMass > 0)) return 0;
+    const r = Math.min(rawScore / queryMass, 1);
+    const c = this.pivot;
+    return Math.min(100, (100 * (1 + c) * r) / (r + c));
+  }
+
+  /** The query's idf mass M(q): the supremum of its BM25 score over any text. */
+  queryMass(query: string): number {
+    const N = this.stats.documentCount;
+    let mass = 0;
+    for (const term of tokenize(query)) {
+      mass += bm25Idf(N, Math.min(this.stats.documentFrequency.get(term) ?? 0, N));
+    }
+    return mass;
+  }
+
+  async doJudge(request: JudgeRequest): Promise<JudgeResult> {
+    request.abortSignal?.throwIfAborted();
+    if (typeof request.query !== 'string' || !Array.isArray(request.candidates)) {
+      throw new LatticeError('CONFIG_INVALID', 'doJudge needs a string `query` and an array of `candidates`', {
+        hint: 'Call doJudge({ query, candidates: [{ nodeId, kind, title, text }] }).',
+      });
+    }
+    const texts = request.candidates.map((c) => [c?.title ?? '', c?.text ?? ''].filter((s) => s.length > 0).join(' '));
+    const mass = this.queryMass(request.query);
+    const raw = mass > 0 ? scoreTexts(this.stats, request.query, texts) : texts.map(() => 0);
+    return {
+      scores: raw.map((s) => this.squash(s, mass)),
+      usage: { calls: 0, inputTokens: 0, outputTokens: 0, cachedCalls: 0 },
+    };
+  }
+}

@@ -1,0 +1,733 @@
+/**
+ * The one door to model servers: every chat and embedding call of lattice goes through a
+ * ModelClient, which owns the concurrency limit, the retry loop, structured output, the
+ * persistent cache and token accounting. It drives the real `openai` client with its own
+ * retries switched off (maxRetries: 0) so that retries share our concurrency slots.
+ * Invariants: at no moment are more than `concurrency` requests in flight (a slot is
+ * released while a retry waits); only answers that parsed and validated are cached; a
+ * failure is always a LatticeError with a MODEL_* code (aborts rethrow the signal's reason).
+ * Used by: openai-embedder.ts, llm-summarizer.ts, llm-judge.ts, and the build/query pipelines.
+ */
+import OpenAI, { APIError } from 'openai';
+import { LatticeError, isLatticeError } from '../errors.js';
+import { emptyUsage, addUsage, type Usage } from '../types.js';
+import { parseJsonLenient } from './json-repair.js';
+import { isAbortError, isNothingListening, isRetryableModelError, redact, retryAfterMs, toModelError } from './model-errors.js';
+import { resolveModelSettings, safeURL, type EnvSource } from './model-settings.js';
+import { responseCacheKey, type ResponseCache } from './response-cache.js';
+
+/** How structured output is requested, best first. */
+export type StructuredMode = 'json_schema' | 'json_object' | 'plain';
+export const STRUCTURED_MODES: readonly StructuredMode[] = ['json_schema', 'json_object', 'plain'];
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/** A validator's verdict. `partial` lets a caller salvage the usable part of a rejected answer. */
+export type Validation<T> = { ok: true; value: T } | { ok: false; error: string; partial?: unknown };
+
+export interface ChatJsonRequest<T> {
+  model: string;
+  messages: ChatMessage[];
+  /** Name for `response_format.json_schema.name`: letters, digits, `_` and `-`, at most 64. */
+  schemaName: string;
+  /** JSON Schema of the answer; keep it strict-mode friendly (all properties required, no extras). */
+  schema: Record<string, unknown>;
+  validate: (value: unknown) => Validation<T>;
+  /** Sampling temperature; omitted from the request when undefined. */
+  temperature?: number | undefined;
+  /** Cap on answer tokens; omitted when undefined. */
+  maxTokens?: number | undefined;
+  abortSignal?: AbortSignal | undefined;
+}
+
+export interface ChatJsonResult<T> {
+  value: T;
+  /** What this call cost (both attempts when repaired); also added to `client.usage`. */
+  usage: Usage;
+  cached: boolean;
+  /** Mode that produced the answer. */
+  mode: StructuredMode;
+  /** True when the first answer was unusable and the repair answer was used. */
+  repaired: boolean;
+}
+
+export interface EmbedTextsRequest {
+  model: string;
+  input: string[];
+  /** Requested vector length (`dimensions` parameter; only some models accept it). */
+  dimensions?: number | undefined;
+  /** Texts per HTTP request. Default 64. */
+  batchSize?: number | undefined;
+  abortSignal?: AbortSignal | undefined;
+}
+
+export interface EmbedTextsResult {
+  /** One vector per input, in input order. */
+  embeddings: Float32Array[];
+  usage: Usage;
+}
+
+/** Reported before each retry wait, for progress lines and traces. */
+export interface RetryEvent {
+  operation: 'chat' | 'embedding';
+  model: string;
+  /** 1-based number of the attempt that failed. */
+  attempt: number;
+  delayMs: number;
+  code: string;
+}
+
+export interface ModelClientOptions {
+  /** [default: OPENAI_BASE_URL, else https://api.openai.com/v1] */
+  baseURL?: string | undefined;
+  /** [default: OPENAI_API_KEY] */
+  apiKey?: string | undefined;
+  /** Environment for the defaults above (tests pass their own). */
+  env?: EnvSource | undefined;
+  /** Provider kind recorded in cache keys. Default `openai`. */
+  provider?: string | undefined;
+  /** Requests in flight at once, retries included. Default 4. */
+  concurrency?: number | undefined;
+  /**
+   * Retries after the first attempt, for retryable failures. Default 4. A refused connection
+   * (nothing listening) gets at most one retry, so a missing server is reported quickly.
+   */
+  maxRetries?: number | undefined;
+  /** Per-attempt timeout in ms, until the response headers arrive. Default 60,000. */
+  timeoutMs?: number | undefined;
+  /** First backoff delay in ms; doubles each retry. Default 500. */
+  backoffBaseMs?: number | undefined;
+  /** Backoff cap in ms. Default 8,000. */
+  backoffMaxMs?: number | undefined;
+  /** Server-requested delays above this (ms) are ignored in favour of backoff. Default 60,000. */
+  maxRetryAfterMs?: number | undefined;
+  /** Persistent answer cache; none by default. */
+  cache?: ResponseCache | undefined;
+  /** Skip discovery and start with this structured-output mode. */
+  structuredMode?: StructuredMode | undefined;
+  /** Sleep used between retries (tests shrink or record delays). */
+  sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
+  /** Source of jitter in [0, 1). Default Math.random. */
+  random?: (() => number) | undefined;
+  onRetry?: ((event: RetryEvent) => void) | undefined;
+  /** fetch implementation handed to the openai client (tests, proxies). */
+  fetch?: typeof globalThis.fetch | undefined;
+}
+
+/** Longest earlier answer quoted back in a repair request, in characters. */
+const REPAIR_ECHO_CHARS = 4000;
+
+/** Counting semaphore with a FIFO queue; waiting is abortable. */
+class Semaphore {
+  private active = 0;
+  private readonly waiting: { grant: () => void; fail: (reason: unknown) => void; signal: AbortSignal | undefined; onAbort: () => void }[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  get inFlight(): number {
+    return this.active;
+  }
+
+  acquire(signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    if (this.active < this.limit) {
+      this.active++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const entry = {
+        grant: () => {
+          signal?.removeEventListener('abort', entry.onAbort);
+          resolve();
+        },
+        fail: reject,
+        signal,
+        onAbort: () => {
+          const index = this.waiting.indexOf(entry);
+          if (index >= 0) this.waiting.splice(index, 1);
+          reject(abortReason(signal!));
+        },
+      };
+      signal?.addEventListener('abort', entry.onAbort, { once: true });
+      this.waiting.push(entry);
+    });
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    // The slot passes straight to the next waiter, so `active` never dips and rises again.
+    if (next) next.grant();
+    else this.active--;
+  }
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('The operation was aborted.', 'AbortError');
+}
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(abortReason(signal));
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(abortReason(signal!));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Rough token count when a server reports no usage: about four characters per token for
+ * English text, the rule of thumb OpenAI documents. Good enough for cost reports, not billing.
+ */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+function positiveInt(name: string, value: number | undefined, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min) {
+    throw new LatticeError('CONFIG_INVALID', `Model client option ${name} must be an integer ≥ ${min}, got ${String(value)}.`, {
+      hint: `Pass a whole number of at least ${min} for ${name}.`,
+    });
+  }
+  return value;
+}
+
+function nonNegative(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < 0) {
+    throw new LatticeError('CONFIG_INVALID', `Model client option ${name} must be a number ≥ 0, got ${String(value)}.`, {
+      hint: `Pass a non-negative number of milliseconds for ${name}.`,
+    });
+  }
+  return value;
+}
+
+interface Completion {
+  content: string;
+  finishReason: string | undefined;
+  refusal: string | undefined;
+  usage: Usage;
+}
+
+/** One OpenAI-compatible server, shared by every model call of a build or a query session. */
+export class ModelClient {
+  readonly baseURL: string;
+  readonly provider: string;
+  /** Running totals over the life of the client. */
+  readonly usage: Usage = emptyUsage();
+  readonly cache: ResponseCache | undefined;
+  readonly concurrency: number;
+  readonly maxRetries: number;
+  readonly timeoutMs: number;
+
+  private readonly openai: OpenAI;
+  private readonly apiKey: string;
+  private readonly semaphore: Semaphore;
+  private readonly backoffBaseMs: number;
+  private readonly backoffMaxMs: number;
+  private readonly maxRetryAfterMs: number;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly random: () => number;
+  private readonly onRetry: ((event: RetryEvent) => void) | undefined;
+  private preferredMode: StructuredMode | undefined;
+  private readonly rejectedModes = new Set<StructuredMode>();
+  private useMaxCompletionTokens = false;
+  private omitTemperature = false;
+
+  constructor(options: ModelClientOptions = {}) {
+    const settings = resolveModelSettings({ baseURL: options.baseURL, apiKey: options.apiKey, env: options.env });
+    this.baseURL = settings.baseURL;
+    this.apiKey = settings.apiKey;
+    this.provider = options.provider ?? 'openai';
+    this.concurrency = positiveInt('concurrency', options.concurrency, 4);
+    this.maxRetries = positiveInt('maxRetries', options.maxRetries, 4, 0);
+    this.timeoutMs = positiveInt('timeoutMs', options.timeoutMs, 60_000);
+    this.backoffBaseMs = nonNegative('backoffBaseMs', options.backoffBaseMs, 500);
+    this.backoffMaxMs = nonNegative('backoffMaxMs', options.backoffMaxMs, 8_000);
+    this.maxRetryAfterMs = nonNegative('maxRetryAfterMs', options.maxRetryAfterMs, 60_000);
+    this.cache = options.cache;
+    this.sleep = options.sleep ?? defaultSleep;
+    this.random = options.random ?? Math.random;
+    this.onRetry = options.onRetry;
+    this.preferredMode = options.structuredMode;
+    this.semaphore = new Semaphore(this.concurrency);
+    this.openai = new OpenAI({
+      baseURL: this.baseURL,
+      apiKey: this.apiKey,
+      maxRetries: 0,
+      timeout: this.timeoutMs,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+  }
+
+  /** The structured-output mode that last worked (undefined before the first chat call). */
+  get structuredMode(): StructuredMode | undefined {
+    return this.preferredMode;
+  }
+
+  /** Requests currently holding a concurrency slot. */
+  get inFlight(): number {
+    return this.semaphore.inFlight;
+  }
+
+  /**
+   * Asks for a JSON answer, parses it leniently and validates it. Tries json_schema, then
+   * json_object, then a plain prompt (remembering what the server accepts); a bad answer is
+   * repaired once, then MODEL_BAD_OUTPUT (details.partial holds the validator's partial).
+   */
+  async chatJson<T>(request: ChatJsonRequest<T>): Promise<ChatJsonResult<T>> {
+    checkChatRequest(request);
+    const callUsage = emptyUsage();
+
+    const cached = this.lookupChat(request);
+    if (cached) {
+      callUsage.cachedCalls = 1;
+      addUsage(this.usage, callUsage);
+      return { value: cached.value, usage: callUsage, cached: true, mode: cached.mode, repaired: false };
+    }
+
+    const expect = request.schema['type'] === 'object' ? 'object' : request.schema['type'] === 'array' ? 'array' : 'any';
+    const errors: string[] = [];
+    let partial: unknown;
+    let lastAnswer = '';
+
+    for (;;) {
+      const mode = this.currentMode();
+      const messages = withSchemaNote(request.messages, request.schema, mode);
+      let first: Completion;
+      try {
+        first = await this.complete(request, mode, messages);
+      } catch (error) {
+        if (mode !== 'plain' && isFormatRejection(error)) {
+          this.rejectedModes.add(mode);
+          if (this.preferredMode === mode) this.preferredMode = undefined;
+          continue;
+        }
+        throw error;
+      }
+      this.preferredMode = mode;
+      addUsage(callUsage, first.usage);
+
+      const verdict = interpret(first, request.validate, expect);
+      if (verdict.ok) return this.finishChat(request, mode, verdict, callUsage, false);
+      errors.push(verdict.error);
+      if (verdict.partial !== undefined) partial = verdict.partial;
+      lastAnswer = first.content;
+
+      const repairMessages: ChatMessage[] = [
+        ...messages,
+        { role: 'assistant', content: clip(first.content, REPAIR_ECHO_CHARS) },
+        { role: 'user', content: repairInstruction(verdict.error) },
+      ];
+      let second: Completion;
+      try {
+        second = await this.complete(request, mode, repairMessages);
+      } catch (error) {
+        addUsage(this.usage, callUsage);
+        throw error;
+      }
+      addUsage(callUsage, second.usage);
+      const again = interpret(second, request.validate, expect);
+      if (again.ok) return this.finishChat(request, mode, again, callUsage, true);
+      errors.push(again.error);
+      if (again.partial !== undefined) partial = again.partial;
+      lastAnswer = second.content;
+      break;
+    }
+
+    addUsage(this.usage, callUsage);
+    const mode = this.preferredMode ?? 'plain';
+    // Parse errors can quote the answer, and an answer can echo anything: scrub and cut them.
+    const shown = errors.map((e) => clip(redact(e, [this.apiKey]), 500));
+    throw new LatticeError('MODEL_BAD_OUTPUT', `The chat model "${request.model}" gave no usable ${request.schemaName} answer after a repair attempt: ${shown[shown.length - 1] ?? 'unknown problem'}.`, {
+      hint: 'Use a stronger model, or one that supports JSON output (response_format).',
+      details: {
+        model: request.model,
+        schemaName: request.schemaName,
+        mode,
+        errors: shown,
+        answerExcerpt: clip(redact(lastAnswer, [this.apiKey]), 200),
+        usage: callUsage,
+        ...(partial !== undefined ? { partial } : {}),
+      },
+      retryable: false,
+    });
+  }
+
+  /**
+   * Embeds texts in input order. Each text is looked up in the cache first; the rest are
+   * de-duplicated and sent in batches of `batchSize` (default 64), in parallel up to the
+   * concurrency limit. Empty texts are sent as a single space (servers reject "").
+   */
+  async embed(request: EmbedTextsRequest): Promise<EmbedTextsResult> {
+    if (!request.model) {
+      throw new LatticeError('CONFIG_MISSING', 'No embedding model was given.', { hint: 'Pass --embedding-model <id> or set LATTICE_EMBEDDING_MODEL.' });
+    }
+    if (!Array.isArray(request.input)) {
+      throw new LatticeError('CONFIG_INVALID', 'Embedding input must be an array of strings.', { hint: 'Pass input: string[].' });
+    }
+    const batchSize = positiveInt('batchSize', request.batchSize, 64);
+    const callUsage = emptyUsage();
+    const out: (Float32Array | undefined)[] = new Array(request.input.length);
+    const cachedVectors = new Map<string, Float32Array>();
+    const pending = new Map<string, number[]>();
+
+    request.input.forEach((text, index) => {
+      if (typeof text !== 'string') {
+        throw new LatticeError('CONFIG_INVALID', `Embedding input ${index} is not a string.`, { hint: 'Pass an array of strings.' });
+      }
+      const known = cachedVectors.get(text);
+      if (known) {
+        // Copies, so a caller normalising one vector in place cannot change another.
+        out[index] = known.slice();
+        return;
+      }
+      const waiting = pending.get(text);
+      if (waiting) {
+        waiting.push(index);
+        return;
+      }
+      const hit = this.lookupEmbedding(request.model, text, request.dimensions);
+      if (hit) {
+        cachedVectors.set(text, hit);
+        out[index] = hit;
+        // Each distinct text served from the cache counts as one cached call.
+        callUsage.cachedCalls++;
+        return;
+      }
+      pending.set(text, [index]);
+    });
+
+    const texts = [...pending.keys()];
+    const batches: string[][] = [];
+    for (let i = 0; i < texts.length; i += batchSize) batches.push(texts.slice(i, i + batchSize));
+    try {
+      const results = await Promise.all(batches.map((batch) => this.embedBatch(request, batch)));
+      results.forEach((result, b) => {
+        addUsage(callUsage, result.usage);
+        batches[b]!.forEach((text, k) => {
+          pending.get(text)!.forEach((index, n) => {
+            out[index] = n === 0 ? result.vectors[k]! : result.vectors[k]!.slice();
+          });
+        });
+      });
+    } finally {
+      addUsage(this.usage, callUsage);
+    }
+    return { embeddings: out as Float32Array[], usage: callUsage };
+  }
+
+  // -------------------------------------------------------------------------
+
+  private currentMode(): StructuredMode {
+    if (this.preferredMode && !this.rejectedModes.has(this.preferredMode)) return this.preferredMode;
+    return STRUCTURED_MODES.find((m) => !this.rejectedModes.has(m)) ?? 'plain';
+  }
+
+  private chatKey<T>(request: ChatJsonRequest<T>, mode: StructuredMode): string {
+    return responseCacheKey({
+      provider: this.provider,
+      kind: 'chat',
+      model: request.model,
+      params: {
+        messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+        schemaName: request.schemaName,
+        schema: request.schema,
+        temperature: request.temperature,
+        maxTokens: request.maxTokens,
+        mode,
+      },
+    });
+  }
+
+  /** A validated cached answer under any mode, the current one first. */
+  private lookupChat<T>(request: ChatJsonRequest<T>): { value: T; mode: StructuredMode } | undefined {
+    if (!this.cache) return undefined;
+    const current = this.currentMode();
+    const order = [current, ...STRUCTURED_MODES.filter((m) => m !== current)];
+    for (const mode of order) {
+      const entry = this.cache.get(this.chatKey(request, mode));
+      if (!entry || entry.kind !== 'chat') continue;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(entry.response);
+      } catch {
+        continue;
+      }
+      const verdict = safeValidate(request.validate, parsed);
+      if (verdict.ok) return { value: verdict.value, mode };
+    }
+    return undefined;
+  }
+
+  /** Records usage and caches the parsed answer (not the validator's output: a hit is validated again). */
+  private finishChat<T>(request: ChatJsonRequest<T>, mode: StructuredMode, verdict: { value: T; raw: unknown }, usage: Usage, repaired: boolean): ChatJsonResult<T> {
+    const value = verdict.value;
+    addUsage(this.usage, usage);
+    if (this.cache) {
+      const text = JSON.stringify(verdict.raw);
+      if (text !== undefined) {
+        this.cache.set(this.chatKey(request, mode), {
+          kind: 'chat',
+          model: request.model,
+          response: text,
+          inputTokens: usage.inputTokens,
+          outputTokens: usage.outputTokens,
+        });
+      }
+    }
+    return { value, usage, cached: false, mode, repaired };
+  }
+
+  private embeddingKey(model: string, text: string, dimensions: number | undefined): string {
+    return responseCacheKey({ provider: this.provider, kind: 'embedding', model, params: { input: text, dimensions } });
+  }
+
+  private lookupEmbedding(model: string, text: string, dimensions: number | undefined): Float32Array | undefined {
+    if (!this.cache) return undefined;
+    const entry = this.cache.get(this.embeddingKey(model, text, dimensions));
+    if (!entry || entry.kind !== 'embedding') return undefined;
+    try {
+      const values = JSON.parse(entry.response) as unknown;
+      if (!Array.isArray(values) || values.length === 0 || !values.every((v) => typeof v === 'number' && Number.isFinite(v))) return undefined;
+      if (dimensions !== undefined && values.length !== dimensions) return undefined;
+      return Float32Array.from(values as number[]);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async complete<T>(request: ChatJsonRequest<T>, mode: StructuredMode, messages: ChatMessage[]): Promise<Completion> {
+    for (;;) {
+      const body: Record<string, unknown> = { model: request.model, messages };
+      if (request.temperature !== undefined && !this.omitTemperature) body['temperature'] = request.temperature;
+      if (request.maxTokens !== undefined) body[this.useMaxCompletionTokens ? 'max_completion_tokens' : 'max_tokens'] = request.maxTokens;
+      if (mode === 'json_schema') {
+        body['response_format'] = { type: 'json_schema', json_schema: { name: request.schemaName, schema: request.schema, strict: true } };
+      } else if (mode === 'json_object') {
+        body['response_format'] = { type: 'json_object' };
+      }
+      let completion: OpenAI.Chat.Completions.ChatCompletion;
+      try {
+        completion = await this.withRetry('chat', request.model, request.abortSignal, (signal) =>
+          this.openai.chat.completions.create(body as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming, signal ? { signal } : {}),
+        );
+      } catch (error) {
+        // Some servers (and OpenAI's reasoning models) refuse these parameters; adapt once.
+        const said = badRequestText(error);
+        if (said !== undefined && request.maxTokens !== undefined && !this.useMaxCompletionTokens && /max_tokens/.test(said)) {
+          this.useMaxCompletionTokens = true;
+          continue;
+        }
+        if (said !== undefined && request.temperature !== undefined && !this.omitTemperature && /temperature/.test(said)) {
+          this.omitTemperature = true;
+          continue;
+        }
+        throw error;
+      }
+      const choice = Array.isArray(completion?.choices) ? completion.choices[0] : undefined;
+      const message = choice?.message as { content?: unknown; refusal?: unknown } | undefined;
+      const content = typeof message?.content === 'string' ? message.content : '';
+      const refusal = typeof message?.refusal === 'string' && message.refusal.length > 0 ? message.refusal : undefined;
+      const reported = completion?.usage;
+      // Servers that report no usage get an estimate (≈4 characters per token).
+      const inputTokens = typeof reported?.prompt_tokens === 'number' ? reported.prompt_tokens : estimateTokens(messages.map((m) => m.content).join('\n'));
+      const outputTokens = typeof reported?.completion_tokens === 'number' ? reported.completion_tokens : estimateTokens(content);
+      return {
+        content,
+        finishReason: typeof choice?.finish_reason === 'string' ? choice.finish_reason : undefined,
+        refusal,
+        usage: { calls: 1, inputTokens, outputTokens, cachedCalls: 0 },
+      };
+    }
+  }
+
+  private async embedBatch(request: EmbedTextsRequest, batch: string[]): Promise<{ vectors: Float32Array[]; usage: Usage }> {
+    const body: Record<string, unknown> = {
+      model: request.model,
+      input: batch.map((t) => (t.length === 0 ? ' ' : t)),
+      // Explicit floats: many compatible servers do not implement base64.
+      encoding_format: 'float',
+    };
+    if (request.dimensions !== undefined) body['dimensions'] = request.dimensions;
+    const response = await this.withRetry('embedding', request.model, request.abortSignal, (signal) =>
+      this.openai.embeddings.create(body as unknown as OpenAI.Embeddings.EmbeddingCreateParams, signal ? { signal } : {}),
+    );
+    const vectors = this.checkEmbeddings(request, batch.length, response);
+    const reported = response?.usage;
+    const inputTokens = typeof reported?.prompt_tokens === 'number' ? reported.prompt_tokens : estimateTokens(batch.join(' '));
+    if (this.cache) {
+      const shares = apportion(inputTokens, batch.map((t) => Math.max(1, t.length)));
+      batch.forEach((text, k) => {
+        this.cache!.set(this.embeddingKey(request.model, text, request.dimensions), {
+          kind: 'embedding',
+          model: request.model,
+          response: JSON.stringify(Array.from(vectors[k]!)),
+          inputTokens: shares[k]!,
+          outputTokens: 0,
+        });
+      });
+    }
+    return { vectors, usage: { calls: 1, inputTokens, outputTokens: 0, cachedCalls: 0 } };
+  }
+
+  private checkEmbeddings(request: EmbedTextsRequest, expected: number, response: unknown): Float32Array[] {
+    const bad = (why: string): LatticeError =>
+      new LatticeError('MODEL_BAD_OUTPUT', `The embedding model "${request.model}" at ${safeURL(this.baseURL)} returned an unusable answer: ${why}.`, {
+        hint: 'Check that --embedding-model names an embedding model on this server.',
+        details: { model: request.model, baseURL: safeURL(this.baseURL), expected },
+      });
+    const data = (response as { data?: unknown } | undefined)?.data;
+    if (!Array.isArray(data)) throw bad('no data array');
+    if (data.length !== expected) throw bad(`${data.length} vectors for ${expected} inputs`);
+    const slots: (Float32Array | undefined)[] = new Array(expected);
+    data.forEach((item: unknown, position: number) => {
+      const record = item as { index?: unknown; embedding?: unknown };
+      const index = typeof record?.index === 'number' ? record.index : position;
+      if (!Number.isInteger(index) || index < 0 || index >= expected || slots[index] !== undefined) throw bad(`bad or repeated index ${String(record?.index)}`);
+      const embedding = record?.embedding;
+      let vector: Float32Array;
+      if (embedding instanceof Float32Array) vector = embedding;
+      else if (Array.isArray(embedding) && embedding.every((v) => typeof v === 'number')) vector = Float32Array.from(embedding as number[]);
+      else throw bad(`vector ${index} is not a list of numbers`);
+      if (vector.length === 0) throw bad(`vector ${index} is empty`);
+      for (const v of vector) if (!Number.isFinite(v)) throw bad(`vector ${index} holds a non-finite number`);
+      slots[index] = vector;
+    });
+    const dims = slots[0]!.length;
+    if (slots.some((v) => v!.length !== dims)) throw bad('vectors of different lengths');
+    if (request.dimensions !== undefined && dims !== request.dimensions) throw bad(`vectors of length ${dims}, expected ${request.dimensions}`);
+    return slots as Float32Array[];
+  }
+
+  /** Runs `call` under a concurrency slot, retrying retryable failures with backoff. */
+  private async withRetry<R>(operation: 'chat' | 'embedding', model: string, signal: AbortSignal | undefined, call: (signal: AbortSignal | undefined) => Promise<R>): Promise<R> {
+    for (let attempt = 1; ; attempt++) {
+      await this.semaphore.acquire(signal);
+      let failure: unknown;
+      try {
+        return await call(signal);
+      } catch (error) {
+        failure = error;
+      } finally {
+        this.semaphore.release();
+      }
+      if (signal?.aborted) throw abortReason(signal);
+      if (isAbortError(failure)) throw failure;
+      if (!(failure instanceof APIError)) throw failure;
+      const context = { baseURL: this.baseURL, model, operation, apiKey: this.apiKey, attempts: attempt };
+      const budget = isNothingListening(failure) ? Math.min(1, this.maxRetries) : this.maxRetries;
+      if (!isRetryableModelError(failure) || attempt > budget) throw toModelError(failure, context);
+      const delayMs = retryAfterMs(failure.headers as Headers | undefined, Date.now(), this.maxRetryAfterMs) ?? this.backoff(attempt);
+      if (this.onRetry) {
+        const mapped = toModelError(failure, context);
+        this.onRetry({ operation, model, attempt, delayMs, code: isLatticeError(mapped) ? mapped.code : 'MODEL_SERVER_ERROR' });
+      }
+      await this.sleep(delayMs, signal);
+    }
+  }
+
+  /** 0.5 s · 2ⁿ capped at 8 s (defaults), less up to 25 % jitter so clients do not retry in step. */
+  private backoff(attempt: number): number {
+    const raw = Math.min(this.backoffBaseMs * 2 ** (attempt - 1), this.backoffMaxMs);
+    return raw * (1 - this.random() * 0.25);
+  }
+}
+
+function checkChatRequest<T>(request: ChatJsonRequest<T>): void {
+  if (!request.model) {
+    throw new LatticeError('CONFIG_MISSING', 'No chat model was given.', { hint: 'Pass --model <id> or set LATTICE_MODEL.' });
+  }
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(request.schemaName)) {
+    throw new LatticeError('CONFIG_INVALID', `Schema name "${request.schemaName}" must be 1-64 letters, digits, "_" or "-".`, {
+      hint: 'Rename the schema passed to chatJson.',
+    });
+  }
+  if (!Array.isArray(request.messages) || request.messages.length === 0) {
+    throw new LatticeError('CONFIG_INVALID', 'chatJson needs at least one message.', { hint: 'Pass the prompt as messages.' });
+  }
+}
+
+/** The schema instruction for modes where the server does not enforce the schema itself. */
+function withSchemaNote(messages: ChatMessage[], schema: Record<string, unknown>, mode: StructuredMode): ChatMessage[] {
+  if (mode === 'json_schema') return messages;
+  const note =
+    `Respond with a single JSON object that conforms to this JSON Schema:\n${JSON.stringify(schema)}` +
+    (mode === 'plain' ? '\nOutput only the JSON object: no prose before or after it, no code fences.' : '');
+  const first = messages[0];
+  if (first && first.role === 'system') {
+    return [{ role: 'system', content: `${first.content}\n\n${note}` }, ...messages.slice(1)];
+  }
+  return [{ role: 'system', content: note }, ...messages];
+}
+
+function repairInstruction(error: string): string {
+  return (
+    `Your previous answer could not be used: ${clip(error, 500)}\n` +
+    'Answer the original request again with one corrected JSON object that follows the schema exactly, and nothing else.'
+  );
+}
+
+/** Parses and validates one answer; on success `raw` is the parsed JSON the validator accepted. */
+function interpret<T>(
+  completion: Completion,
+  validate: (value: unknown) => Validation<T>,
+  expect: 'object' | 'array' | 'any',
+): { ok: true; value: T; raw: unknown } | { ok: false; error: string; partial?: unknown } {
+  if (completion.refusal !== undefined) return { ok: false, error: `the model refused: ${clip(completion.refusal, 200)}` };
+  const cutNote = completion.finishReason === 'length' ? ' (the answer was cut off at the token limit)' : '';
+  if (completion.content.trim().length === 0) return { ok: false, error: `empty answer${cutNote}` };
+  const parsed = parseJsonLenient(completion.content, { expect });
+  if (!parsed.ok) return { ok: false, error: `answer is not JSON: ${parsed.error}${cutNote}` };
+  const verdict = safeValidate(validate, parsed.value);
+  if (verdict.ok) return { ok: true, value: verdict.value, raw: parsed.value };
+  return cutNote ? { ...verdict, error: `${verdict.error}${cutNote}` } : verdict;
+}
+
+function safeValidate<T>(validate: (value: unknown) => Validation<T>, value: unknown): Validation<T> {
+  try {
+    const verdict = validate(value);
+    if (verdict && typeof verdict === 'object' && (verdict.ok === true || verdict.ok === false)) return verdict;
+    return { ok: false, error: 'validator returned no verdict' };
+  } catch (error) {
+    return { ok: false, error: `validator failed: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+/** True when the server refused our response_format (so a weaker mode may work). */
+function isFormatRejection(error: unknown): boolean {
+  const said = badRequestText(error);
+  return said !== undefined && /response_format|json_schema|json_object|structured output|not supported|unsupported/i.test(said);
+}
+
+/** The server's text of a MODEL_BAD_REQUEST (400/422), else undefined. */
+function badRequestText(error: unknown): string | undefined {
+  if (!isLatticeError(error, 'MODEL_BAD_REQUEST')) return undefined;
+  const message = error.details?.['serverMessage'];
+  return typeof message === 'string' ? message : '';
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/** Splits `total` into integer shares proportional to `weights`, summing exactly to `total`. */
+function apportion(total: number, weights: number[]): number[] {
+  const sum = weights.reduce((a, b) => a + b, 0);
+  const shares = weights.map((w) => Math.floor((total * w) / sum));
+  let left = total - shares.reduce((a, b) => a + b, 0);
+  for (let i = 0; left > 0; i = (i + 1) % shares.length, left--) shares[i] = (shares[i] ?? 0) + 1;
+  return shares;
+}

@@ -1,0 +1,100 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runLattice } from '../helpers/run-lattice.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+import os from 'node:os';
+
+const sample = path.resolve(__dirname, '../../data/scifact-sample');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lattice-cli-'));
+const indexFile = path.join(work, 'sample.db');
+const tempDir = useTempDir();
+
+describe('lattice CLI', () => {
+  beforeAll(async () => {
+    const r = await runLattice(['build', sample, '-o', indexFile]);
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/documents\s+300/);
+    expect(r.stdout).toMatch(/Index written to/);
+  });
+
+  it('prints plain progress lines when stderr is not a TTY', async () => {
+    const out = path.join(tempDir(), 'p.db');
+    const r = await runLattice(['build', sample, '-o', out]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^load\s/m);
+    expect(r.stderr).toMatch(/^summarize\s+\[#+\]\s+\d+\/\d+\s+100%/m);
+    expect(r.stderr).not.toMatch(/\r/);
+  });
+
+  it('refuses to overwrite a finished index without --force', async () => {
+    const r = await runLattice(['build', sample, '-o', indexFile]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error INDEX_EXISTS:/m);
+    expect(r.stderr).toMatch(/^hint: .*--force/m);
+  });
+
+  it('answers a query with ranked documents and their paths', async () => {
+    const r = await runLattice(['query', indexFile, 'A deficiency of folate increases blood levels of homocysteine.', '-k', '5']);
+    expect(r.code).toBe(0);
+    const ranks = r.stdout.match(/^\s+\d+\. \d\.\d{3} /gm) ?? [];
+    expect(ranks.length).toBe(5);
+    expect(r.stdout).toMatch(/path: /);
+    expect(r.stdout).toMatch(/source: corpus\.jsonl:\d+/);
+    expect(r.stdout).toMatch(/judge lexical\/bm25/);
+  });
+
+  it('prints the whole result as JSON, and a trace on request', async () => {
+    const r = await runLattice(['query', indexFile, 'homocysteine folate', '--json', '-k', '3']);
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result.hits).toHaveLength(3);
+    expect(result.hits[0].path[0].kind).toBe('cluster');
+    expect(result.trace.slates.length).toBeGreaterThan(0);
+    const t = await runLattice(['query', indexFile, 'homocysteine folate', '--trace', '-k', '3']);
+    expect(t.stdout).toMatch(/^Trace:/m);
+    expect(t.stdout).toMatch(/iteration 0: expand #1 /);
+  });
+
+  it('reads a batch of queries from stdin, one JSON document a line', async () => {
+    const r = await runLattice(['query', indexFile, '--json', '-k', '2'], { stdin: ['folate homocysteine', '', 'HIV infectiveness'] });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(JSON.parse(lines[1]!).query).toBe('HIV infectiveness');
+  });
+
+  it('inspects the index and one node', async () => {
+    const r = await runLattice(['inspect', indexFile]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/documents\s+300/);
+    expect(r.stdout).toMatch(/^#1 /m);
+    const n = await runLattice(['inspect', indexFile, '--node', '2']);
+    expect(n.code).toBe(0);
+    expect(n.stdout).toMatch(/^#2 /);
+    expect(n.stdout).toMatch(/children \(\d+\):/);
+  });
+
+  it('reports usage errors with exit 2 and user errors with a code and a hint', async () => {
+    expect((await runLattice(['frobnicate'])).code).toBe(2);
+    const missing = await runLattice(['query', path.join(work, 'nope.db'), 'x']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^error INDEX_NOT_FOUND:/m);
+    const json = await runLattice(['query', path.join(work, 'nope.db'), 'x', '--json']);
+    expect(JSON.parse(json.stdout).error.code).toBe('INDEX_NOT_FOUND');
+  });
+
+  it('dry-run counts summary calls without writing an index', async () => {
+    const out = path.join(tempDir(), 'dry.db');
+    const r = await runLattice(['build', sample, '-o', out, '--dry-run', '--json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.dryRun).toBe(true);
+    expect(report.documents).toBe(300);
+    // 300 documents, M = 10: ceil(300/8)=38 clusters, then 5, then the root.
+    expect(report.levels).toEqual([38, 5, 1]);
+    expect(report.summaryCalls).toBe(44);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+});

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { LexicalJudge } from '../../src/providers/lexical-judge.js';
+import { Bm25Index } from '../../src/lexical/bm25.js';
+import { isLatticeError } from '../../src/errors.js';
+import type { JudgeCandidate } from '../../src/types.js';
+
+const corpus = [
+  { id: '1', text: 'Vitamin D supplementation reduces fracture risk in elderly women' },
+  { id: '2', text: 'Deep learning models for protein structure prediction' },
+  { id: '3', text: 'Statin therapy lowers cholesterol and cardiovascular events' },
+  { id: '4', text: 'Vitamin C and the common cold: a randomized trial' },
+  { id: '5', text: 'Ocean acidification effects on coral reefs' },
+];
+const stats = Bm25Index.build(corpus).stats();
+
+function leaf(nodeId: number, title: string, text: string): JudgeCandidate {
+  return { nodeId, kind: 'leaf', title, text };
+}
+
+describe('LexicalJudge', () => {
+  const judge = new LexicalJudge(stats);
+
+  it('ranks the relevant candidate first, with scores in [0, 100] and no usage', async () => {
+    const result = await judge.doJudge({
+      query: 'does vitamin D reduce fractures?',
+      candidates: [
+        leaf(1, 'Coral reefs', 'Ocean acidification effects on coral reefs'),
+        leaf(2, 'Vitamin D trial', 'Vitamin D supplementation reduces fracture risk in elderly women'),
+        leaf(3, 'Vitamin C', 'Vitamin C and the common cold'),
+      ],
+    });
+    expect(result.scores).toHaveLength(3);
+    for (const s of result.scores) expect(s >= 0 && s <= 100).toBe(true);
+    expect(result.scores[1]!).toBeGreaterThan(result.scores[2]!);
+    expect(result.scores[2]!).toBeGreaterThan(result.scores[0]!);
+    expect(result.scores[0]).toBe(0);
+    expect(result.usage?.calls).toBe(0);
+    expect(judge.provider).toBe('lexical');
+    expect(judge.modelId).toBe('bm25');
+  });
+
+  it('scores a candidate the same in every slate', async () => {
+    const target = leaf(7, '', 'statin therapy and cholesterol');
+    const a = await judge.doJudge({ query: 'statin cholesterol', candidates: [target, leaf(8, '', 'statin')] });
+    const b = await judge.doJudge({ query: 'statin cholesterol', candidates: [leaf(9, '', 'coral'), target] });
+    expect(a.scores[0]).toBe(b.scores[1]);
+  });
+
+  it('gives 0 to empty candidates and to queries without indexable words', async () => {
+    const r = await judge.doJudge({ query: 'vitamin', candidates: [leaf(1, '', ''), leaf(2, 'Vitamin', '')] });
+    expect(r.scores[0]).toBe(0);
+    expect(r.scores[1]!).toBeGreaterThan(0);
+    const s = await judge.doJudge({ query: 'the of and', candidates: [leaf(1, '', 'vitamin')] });
+    expect(s.scores).toEqual([0]);
+    expect((await judge.doJudge({ query: 'x', candidates: [] })).scores).toEqual([]);
+  });
+
+  it('squashes monotonically: 0 -> 0, pivot -> 100 (1 + c) / 2, full match -> 100', () => {
+    const mass = 10;
+    expect(judge.squash(0, mass)).toBe(0);
+    expect(judge.squash(4, mass)).toBeCloseTo(70, 10);
+    expect(judge.squash(10, mass)).toBeCloseTo(100, 10);
+    expect(judge.squash(50, mass)).toBe(100);
+    let prev = -1;
+    for (let s = 0; s <= 10; s += 0.5) {
+      const v = judge.squash(s, mass);
+      expect(v).toBeGreaterThan(prev);
+      prev = v;
+    }
+  });
+
+  it('rejects a bad pivot, missing statistics and malformed requests', async () => {
+    expect(() => new LexicalJudge(stats, { pivot: 0 })).toThrow();
+    expect(() => new LexicalJudge(undefined as never)).toThrow();
+    let caught: unknown;
+    try {
+      new LexicalJudge(stats, { pivot: -1 });
+    } catch (error) {
+      caught = error;
+    }
+    expect(isLatticeError(caught, 'CONFIG_INVALID')).toBe(true);
+    await expect(judge.doJudge({ query: 'x', candidates: null as never })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+  });
+});

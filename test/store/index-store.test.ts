@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { isLatticeError, type LatticeErrorCode } from '../../src/errors.js';
+import { IndexStore, type NodeRecord } from '../../src/store/index-store.js';
+import { SCHEMA_VERSION } from '../../src/store/open-database.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+
+const tempDir = useTempDir();
+
+function expectCode(fn: () => unknown, code: LatticeErrorCode): void {
+  try {
+    fn();
+  } catch (error) {
+    expect(isLatticeError(error) ? error.code : error).toBe(code);
+    return;
+  }
+  expect.unreachable(`expected ${code}`);
+}
+
+function record(id: number, parentId: number | null, extra: Partial<NodeRecord>): NodeRecord {
+  return {
+    id, parentId, depth: 0, position: 0, kind: 'cluster', docId: null, chunkIndex: null, charStart: null, charEnd: null,
+    title: `n${id}`, summary: null, numDocuments: 0, numChildren: 0, preorder: id - 1, subtreeEnd: id - 1,
+    contentHash: `h${id}`, embedding: null, ...extra,
+  };
+}
+
+describe('IndexStore', () => {
+  it('round-trips documents, nodes, embeddings, cache and traces', () => {
+    const file = path.join(tempDir(), 'index.db');
+    const store = IndexStore.open(file, { create: true });
+    store.replaceDocuments([
+      { id: 'a', title: 'Alpha', text: 'alpha text here', source: { path: 'c.jsonl', line: 1 }, contentHash: 'x', metadata: { k: 1 } },
+      { id: 'b', title: 'Beta', text: '0123456789', source: { path: 'c.jsonl', line: 2 }, contentHash: 'y' },
+    ]);
+    const emb = new Float32Array([0.5, -0.25, 1]);
+    store.replaceNodes([
+      record(1, null, { numChildren: 2, numDocuments: 2, subtreeEnd: 3, summary: 'root summary' }),
+      record(2, 1, { depth: 1, kind: 'document', docId: 'a', numDocuments: 1, preorder: 1, subtreeEnd: 1, embedding: emb }),
+      record(3, 1, { depth: 1, position: 1, kind: 'document', docId: 'b', numDocuments: 1, numChildren: 1, preorder: 2, subtreeEnd: 3 }),
+      record(4, 3, { depth: 2, kind: 'chunk', docId: 'b', chunkIndex: 0, charStart: 2, charEnd: 5, preorder: 3, subtreeEnd: 3 }),
+    ]);
+    store.setMeta('build_status', 'complete');
+    store.set('k1', { kind: 'chat', model: 'm', response: '{"x":1}', inputTokens: 3, outputTokens: 4 });
+    const traceId = store.saveTrace('q', { beam: 2 }, { hits: [] });
+    store.close();
+
+    const reader = IndexStore.open(file, { readonly: true });
+    reader.assertComplete();
+    expect(reader.root().text).toBe('root summary');
+    expect(reader.children(1).map((n) => n.docId)).toEqual(['a', 'b']);
+    expect(reader.node(4).text).toBe('234');
+    expect(reader.node(2).text).toBe('alpha text here');
+    expect(reader.path(4).map((n) => n.id)).toEqual([1, 3, 4]);
+    expect(reader.documentsUnder(1)).toEqual(['a', 'b']);
+    expect(reader.documentNode('b')?.id).toBe(3);
+    expect(Array.from(reader.nodeEmbedding(2)!)).toEqual([0.5, -0.25, 1]);
+    expect(reader.document('a')?.metadata).toEqual({ k: 1 });
+    expect(reader.get('k1')?.outputTokens).toBe(4);
+    expect(reader.getTrace(traceId)?.query).toBe('q');
+    expect(reader.size()).toBe(4);
+    reader.close();
+  });
+
+  it('refuses missing, foreign, garbage, newer and unfinished files with coded errors', () => {
+    const dir = tempDir();
+    expectCode(() => IndexStore.open(path.join(dir, 'missing.db')), 'INDEX_NOT_FOUND');
+
+    const garbage = path.join(dir, 'garbage.db');
+    fs.writeFileSync(garbage, Buffer.alloc(8192, 7));
+    expectCode(() => IndexStore.open(garbage, { readonly: true }), 'INDEX_NOT_LATTICE');
+
+    const foreign = path.join(dir, 'foreign.db');
+    const other = new Database(foreign);
+    other.exec('CREATE TABLE t (x)');
+    other.close();
+    expectCode(() => IndexStore.open(foreign, { readonly: true }), 'INDEX_NOT_LATTICE');
+
+    const newer = path.join(dir, 'newer.db');
+    IndexStore.open(newer, { create: true }).close();
+    const raw = new Database(newer);
+    raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    raw.close();
+    expectCode(() => IndexStore.open(newer, { readonly: true }), 'INDEX_TOO_NEW');
+
+    const unfinished = path.join(dir, 'unfinished.db');
+    const store = IndexStore.open(unfinished, { create: true });
+    store.setMeta('build_status', 'building');
+    store.close();
+    const reader = IndexStore.open(unfinished, { readonly: true });
+    expectCode(() => reader.assertComplete(), 'INDEX_INCOMPLETE');
+    reader.close();
+  });
+
+  it('a truncated file is reported, not thrown raw', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'index.db');
+    const store = IndexStore.open(file, { create: true });
+    store.replaceDocuments(
+      Array.from({ length: 500 }, (_, i) => ({ id: `d${i}`, title: 't', text: 'x'.repeat(500), source: { path: 'p' }, contentHash: 'h' })),
+    );
+    store.db.pragma('wal_checkpoint(TRUNCATE)');
+    store.close();
+    const size = fs.statSync(file).size;
+    fs.truncateSync(file, Math.floor(size / 3));
+    try {
+      const reader = IndexStore.open(file, { readonly: true });
+      reader.documentCount();
+      reader.close();
+      expect.unreachable('a truncated index must not read as valid');
+    } catch (error) {
+      expect(isLatticeError(error)).toBe(true);
+      expect(['INDEX_CORRUPT', 'INDEX_NOT_LATTICE']).toContain((error as { code: string }).code);
+    }
+  });
+});
