@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { LatticeError } from '../src/errors.js';
+import { LatticeError, isLatticeError } from '../src/errors.js';
 import { Bm25Index } from '../src/lexical/bm25.js';
 import { IndexStore } from '../src/store/index-store.js';
 import { emptyUsage, type Embedder, type ProgressListener, type Summarizer, type Usage } from '../src/types.js';
@@ -30,7 +30,7 @@ import { embedAll, meanVector } from './embed.js';
 import { estimateBuild, type DryRunReport } from './estimate-build.js';
 import { loadCorpus, type LoadIssue } from './load/index.js';
 import { embeddingText, prepareLeaves, type LeafDocument } from './prepare-leaves.js';
-import { createBuildProviders, type BuildProviders } from './providers.js';
+import { checkProviderSettings, createBuildProviders, type BuildProviders } from './providers.js';
 import { summarizeLevel } from './summarize.js';
 
 /** Characters of a document or chunk given to the embedder. */
@@ -64,6 +64,7 @@ export type BuildResult = BuildReport | DryRunReport;
  */
 export async function buildIndex(options: BuildOptions): Promise<BuildResult> {
   validateBuildOptions(options);
+  checkProviderSettings(options);
   const started = performance.now();
   const o = resolveBuildOptions(options);
   const progress: ProgressListener = options.onProgress ?? (() => {});
@@ -171,9 +172,28 @@ export async function buildIndex(options: BuildOptions): Promise<BuildResult> {
     });
     progress({ stage: 'write', done: 1, total: 1 });
     return report;
+  } catch (error) {
+    throw explainStop(error, store, output);
   } finally {
     store.close();
   }
+}
+
+/** A build that stops on a model fault says what is saved and how to carry on. */
+function explainStop(error: unknown, store: IndexStore, output: string): unknown {
+  if (!isLatticeError(error) || !error.code.startsWith('MODEL_')) return error;
+  let saved = 0;
+  try {
+    saved = store.cacheSize();
+  } catch {
+    // The count is a courtesy; never mask the real error.
+  }
+  return new LatticeError(error.code, `${error.message} The build stopped; ${saved} model answer(s) are saved in ${output}.`, {
+    hint: `${error.hint ? `${error.hint} Then run` : 'Run'} the same command again: it resumes and does not repeat the saved calls.`,
+    ...(error.details ? { details: error.details } : {}),
+    cause: error,
+    retryable: error.retryable,
+  });
 }
 
 function openForBuild(output: string, force: boolean): IndexStore {

@@ -7,6 +7,7 @@
  * Invariant: output[i] embeds texts[i]; every vector has `embedder.dimensions` finite values.
  */
 import { LatticeError } from '../src/errors.js';
+import { runPool } from '../src/util/run-pool.js';
 import { addUsage, type Embedder, type ProgressStage, type ProgressListener, type Usage } from '../src/types.js';
 
 export interface EmbedAllOptions {
@@ -22,17 +23,16 @@ export interface EmbedAllOptions {
 export async function embedAll(embedder: Embedder, texts: readonly string[], options: EmbedAllOptions): Promise<Float32Array[]> {
   const batchSize = Math.max(1, embedder.maxBatchSize);
   const out: Float32Array[] = new Array(texts.length);
-  let next = 0;
   let done = 0;
   const report = () => options.onProgress?.({ stage: options.stage, done, total: texts.length, ...(options.message ? { message: options.message } : {}) });
   report();
-
-  const worker = async () => {
-    while (next < texts.length) {
-      options.signal?.throwIfAborted();
-      const start = next;
+  const batches: number[] = [];
+  for (let start = 0; start < texts.length; start += batchSize) batches.push(start);
+  await runPool(
+    batches,
+    options.parallel ?? 4,
+    async (start) => {
       const values = texts.slice(start, start + batchSize);
-      next += values.length;
       // Providers reject empty strings; a single space embeds as "nothing" consistently.
       const result = await embedder.doEmbed({ values: values.map((v) => (v.trim() === '' ? ' ' : v)), ...(options.signal ? { abortSignal: options.signal } : {}) });
       if (!Array.isArray(result.embeddings) || result.embeddings.length !== values.length) {
@@ -46,10 +46,9 @@ export async function embedAll(embedder: Embedder, texts: readonly string[], opt
       if (options.usage) addUsage(options.usage, result.usage);
       done += values.length;
       report();
-    }
-  };
-  const parallel = Math.max(1, Math.min(options.parallel ?? 4, Math.ceil(texts.length / batchSize)));
-  await Promise.all(Array.from({ length: parallel }, worker));
+    },
+    options.signal,
+  );
   return out;
 }
 

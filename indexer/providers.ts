@@ -27,6 +27,21 @@ export interface BuildProviders {
   client: ModelClient | undefined;
 }
 
+/** Fails fast (before any loading or writing) when a model provider lacks its model name or server settings. */
+export function checkProviderSettings(options: BuildOptions): void {
+  const embedder = options.embedder ?? DEFAULT_BUILD_OPTIONS.embedder;
+  const summarizer = options.summarizer ?? DEFAULT_BUILD_OPTIONS.summarizer;
+  if (embedder !== 'openai' && embedder !== 'transformers' && summarizer !== 'llm') return;
+  const settings = resolveModelSettings({
+    baseURL: options.baseURL,
+    apiKey: options.apiKey,
+    model: options.model,
+    embeddingModel: options.embeddingModel,
+  });
+  if (summarizer === 'llm') requireChatModel(settings);
+  if (embedder === 'openai' || embedder === 'transformers') requireEmbeddingModel(settings);
+}
+
 export async function createBuildProviders(options: BuildOptions, store: IndexStore, usage: Usage): Promise<BuildProviders> {
   // Resolved only when a model is involved: local mode needs no server, key or model name.
   let resolved: ReturnType<typeof resolveModelSettings> | undefined;

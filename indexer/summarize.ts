@@ -13,6 +13,7 @@ import { draftText, type DraftNode } from './draft-tree.js';
 import { meanVector } from './embed.js';
 import { nearestNeighbours } from './neighbours.js';
 import { cosine } from '../src/math/vector.js';
+import { runPool } from '../src/util/run-pool.js';
 
 export interface SummarizeLevelOptions {
   summarizer: Summarizer;
@@ -38,12 +39,10 @@ export async function summarizeLevel(clusters: DraftNode[], options: SummarizeLe
   const centroids = clusters.map((c) => c.embedding ?? centroidOf(c, options.dimensions));
   const neighbours = nearestNeighbours(centroids, CONTRAST_NEIGHBOURS, options.seed);
   const contrastText = clusters.map((c) => contrastOf(c));
-  let next = 0;
-  const worker = async () => {
-    while (next < clusters.length) {
-      options.signal?.throwIfAborted();
-      const i = next++;
-      const cluster = clusters[i]!;
+  await runPool(
+    clusters,
+    options.concurrency,
+    async (cluster, i) => {
       const centroid = centroids[i]!;
       const children: SummaryChild[] = cluster.children.map((child) => ({
         kind: child.kind,
@@ -56,8 +55,8 @@ export async function summarizeLevel(clusters: DraftNode[], options: SummarizeLe
         contrast: neighbours[i]!.map((j) => contrastText[j]!),
         level: options.level,
         isRoot: options.isRoot ?? false,
-        maxWords: options.maxWords,
         ...(options.signal ? { abortSignal: options.signal } : {}),
+        maxWords: options.maxWords,
       });
       if (typeof result?.summary !== 'string' || typeof result.title !== 'string') {
         throw new LatticeError('MODEL_BAD_OUTPUT', `Summarizer ${options.summarizer.provider}/${options.summarizer.modelId} returned no title or summary.`, {
@@ -69,9 +68,9 @@ export async function summarizeLevel(clusters: DraftNode[], options: SummarizeLe
       addUsage(options.usage, result.usage);
       options.progressBase.done += 1;
       options.onProgress?.({ stage: 'summarize', done: options.progressBase.done, total: options.progressBase.total, message: `level ${options.level}` });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, clusters.length)) }, worker));
+    },
+    options.signal,
+  );
 }
 
 export function centroidOf(cluster: DraftNode, dimensions: number): Float32Array {

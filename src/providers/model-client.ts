@@ -14,6 +14,7 @@ import { emptyUsage, addUsage, type Usage } from '../types.js';
 import { parseJsonLenient } from './json-repair.js';
 import { isAbortError, isNothingListening, isRetryableModelError, redact, retryAfterMs, toModelError } from './model-errors.js';
 import { resolveModelSettings, safeURL, type EnvSource } from './model-settings.js';
+import { runPool } from '../util/run-pool.js';
 import { responseCacheKey, type ResponseCache } from './response-cache.js';
 
 /** How structured output is requested, best first. */
@@ -414,7 +415,12 @@ export class ModelClient {
     const batches: string[][] = [];
     for (let i = 0; i < texts.length; i += batchSize) batches.push(texts.slice(i, i + batchSize));
     try {
-      const results = await Promise.all(batches.map((batch) => this.embedBatch(request, batch)));
+      // Every batch is started (the semaphore queues them); on a failure the rest still finish,
+      // so answers already paid for reach the cache before the error surfaces.
+      const results: Awaited<ReturnType<typeof this.embedBatch>>[] = new Array(batches.length);
+      await runPool(batches, batches.length, async (batch, b) => {
+        results[b] = await this.embedBatch(request, batch);
+      });
       results.forEach((result, b) => {
         addUsage(callUsage, result.usage);
         batches[b]!.forEach((text, k) => {

@@ -1,0 +1,124 @@
+/**
+ * Build benchmark: local-mode indexes (LSA embedder, balanced k-means, extractive summaries)
+ * of 1k, 10k and 100k documents, each built in a fresh child process so its peak RSS is its own.
+ * Corpora are drawn deterministically from ../shared/datasets (SciFact, NPL, CISI, Cranfield);
+ * past the ~19.5k real documents, copies are varied (words dropped and borrowed by a seeded rule)
+ * so no two documents are identical. Prints seconds, peak RSS, documents/second and the growth
+ * exponent between sizes (1.0 is linear; n log n from 10k to 100k is about 1.1).
+ *
+ * Usage: npx tsc -p . && node dist/scripts/bench-build.js [--sizes 1000,10000,100000] [--strategy bottom-up] [--runs 1]
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRng } from '../src/math/random.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..', '..');
+const datasets = path.resolve(repo, '..', 'shared', 'datasets');
+
+interface Doc {
+  _id: string;
+  title: string;
+  text: string;
+}
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+
+function readCorpus(name: string): Doc[] {
+  const file = path.join(datasets, name, 'corpus.jsonl');
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Doc)
+    .filter((d) => (d.title ?? '').trim() !== '' || (d.text ?? '').trim() !== '');
+}
+
+/** n documents: the real ones first (interleaved across collections), then varied copies. */
+function makeCorpus(n: number): Doc[] {
+  const sources = ['scifact', 'npl', 'cisi', 'cranfield'].map(readCorpus);
+  const base: Doc[] = [];
+  for (let i = 0; base.length < sources.reduce((a, s) => a + s.length, 0); i++) {
+    for (const s of sources) if (i < s.length) base.push(s[i]!);
+  }
+  const out: Doc[] = [];
+  const rng = createRng('bench-build');
+  for (let i = 0; out.length < n; i++) {
+    const copy = Math.floor(i / base.length);
+    const doc = base[i % base.length]!;
+    if (copy === 0) {
+      out.push({ _id: `d${i}`, title: doc.title ?? '', text: doc.text ?? '' });
+      continue;
+    }
+    const donor = base[Math.floor(rng() * base.length)]!;
+    const words = (doc.text ?? '').split(/\s+/).filter((_, k) => (k * 31 + copy * 17) % 7 !== 0);
+    const borrowed = (donor.text ?? '').split(/\s+/).slice(0, 12);
+    out.push({ _id: `d${i}`, title: doc.title ?? '', text: [...words, ...borrowed].join(' ') });
+  }
+  return out;
+}
+
+function child(): void {
+  // Runs one build in this process and prints its figures as one JSON line.
+  const [, , , input, output, strategy] = process.argv;
+  void (async () => {
+    const { buildIndex } = await import('../indexer/build.js');
+    const started = performance.now();
+    const report = await buildIndex({ input: input!, output: output!, strategy: strategy as 'bottom-up' | 'top-down', force: true });
+    const seconds = (performance.now() - started) / 1000;
+    const maxRssMb = process.resourceUsage().maxRSS / 1024;
+    const r = report as { documents: number; nodes: number; depth: number };
+    process.stdout.write(`${JSON.stringify({ seconds, maxRssMb, documents: r.documents, nodes: r.nodes, depth: r.depth })}\n`);
+  })();
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function parent(): void {
+  const sizes = arg('sizes', '1000,10000,100000').split(',').map(Number);
+  const strategy = arg('strategy', 'bottom-up');
+  const runs = Number(arg('runs', '1'));
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lattice-bench-build-'));
+  const rows: { n: number; seconds: number; rss: number; nodes: number; depth: number }[] = [];
+  console.log(`bench-build: strategy ${strategy}, ${runs} run(s) per size, node ${process.version}, ${os.cpus().length} cores`);
+  for (const n of sizes) {
+    const corpus = path.join(work, `corpus-${n}.jsonl`);
+    fs.writeFileSync(corpus, makeCorpus(n).map((d) => JSON.stringify(d)).join('\n') + '\n');
+    const results: { seconds: number; maxRssMb: number; nodes: number; depth: number }[] = [];
+    for (let r = 0; r < runs; r++) {
+      const out = path.join(work, `index-${n}.db`);
+      const res = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', corpus, out, strategy], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      if (res.status !== 0) {
+        console.error(res.stderr);
+        process.exit(1);
+      }
+      results.push(JSON.parse(res.stdout.trim().split('\n').pop()!));
+      for (const f of fs.readdirSync(work)) if (f.startsWith(`index-${n}.db`)) fs.rmSync(path.join(work, f));
+    }
+    const seconds = median(results.map((x) => x.seconds));
+    const rss = median(results.map((x) => x.maxRssMb));
+    rows.push({ n, seconds, rss, nodes: results[0]!.nodes, depth: results[0]!.depth });
+    console.log(`  ${String(n).padStart(7)} docs  ${seconds.toFixed(1).padStart(6)} s  ${rss.toFixed(0).padStart(5)} MB peak RSS  ${Math.round(n / seconds).toString().padStart(6)} docs/s  (${results[0]!.nodes} nodes, depth ${results[0]!.depth})`);
+  }
+  for (let i = 1; i < rows.length; i++) {
+    const a = rows[i - 1]!;
+    const b = rows[i]!;
+    const exponent = Math.log(b.seconds / a.seconds) / Math.log(b.n / a.n);
+    const nlogn = Math.log((b.n * Math.log(b.n)) / (a.n * Math.log(a.n))) / Math.log(b.n / a.n);
+    console.log(`  growth ${a.n} → ${b.n}: time ∝ n^${exponent.toFixed(2)} (n log n would be n^${nlogn.toFixed(2)})`);
+  }
+  fs.rmSync(work, { recursive: true, force: true });
+}
+
+if (process.argv[2] === '--child') child();
+else parent();
