@@ -98,7 +98,12 @@ export async function buildIndex(options: BuildOptions): Promise<BuildResult> {
   let providers: BuildProviders | undefined;
   try {
     const resumed = store.buildStatus() === 'building';
-    providers = await createBuildProviders(options, store, usage);
+    providers = await createBuildProviders(
+      options,
+      store,
+      usage,
+      leaves.map(({ doc }) => (doc.title ? `${doc.title} ${doc.text}` : doc.text)),
+    );
     const params = buildParams(o, providers.embedderInfo(), providers.summarizer);
     const previous = store.getMeta<BuildParams>('build_params');
     if (resumed && previous && JSON.stringify(previous) !== JSON.stringify(params) && !o.force) {

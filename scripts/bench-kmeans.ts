@@ -162,7 +162,19 @@ function benchTrees(args: Args): void {
     while (items.length > m) {
       level++;
       const { value: groups, wall: t } = timed(() => partitionBalanced(items, { maxSize: m, seed: level, metric: 'cosine' }));
-      if (level === 1) console.log(`bottom-up n=${n} level 1 (${t.toFixed(2)} s): ${sizeStats(groups.map((g) => g.length))}`);
+      if (level === 1) {
+        console.log(`bottom-up n=${n} level 1 (${t.toFixed(2)} s): ${sizeStats(groups.map((g) => g.length))}`);
+        const plain = timed(() => partitionBalanced(items, { maxSize: m, seed: level, metric: 'cosine', refine: false }));
+        const cost = (gs: number[][]): number => {
+          const a = new Int32Array(items.length);
+          gs.forEach((g, gi) => g.forEach((i) => (a[i] = gi)));
+          return inertiaOf(items, a, gs.length);
+        };
+        console.log(
+          `  level-1 k-means cost: refined ${cost(groups).toFixed(1)} vs unrefined ${cost(plain.value).toFixed(1)} ` +
+            `(${plain.wall.toFixed(2)} s without refinement)`,
+        );
+      }
       perLevel.push(`L${level}: ${items.length}->${groups.length} in ${t.toFixed(2)} s (min ${Math.min(...groups.map((g) => g.length))}, max ${Math.max(...groups.map((g) => g.length))})`);
       const current = items;
       items = groups.map((g) => meanVector(current, g));

@@ -4,7 +4,8 @@
  * How: g = ceil(n / (fill·maxSize)) groups. Up to DIRECT_GROUPS groups are made in one
  * capacity-constrained k-means; beyond that the set is first split into b balanced parts
  * (b chosen so the recursion reaches the direct size in few even levels) and each part is
- * partitioned recursively, which keeps the cost near n·d·b·log_b(g) instead of n·d·g.
+ * partitioned recursively, which keeps the cost near n·d·b·log_b(g) instead of n·d·g; a global
+ * refinement then lets points move to neighbouring groups across part boundaries.
  * Invariant: every index appears in exactly one group; groups are ordered by their smallest
  * member and members ascend; the same seed gives the same groups.
  * Used by: build-levels.ts (bottom-up strategy) and indexer/build.ts.
@@ -12,6 +13,7 @@
 import { LatticeError } from '../../src/errors.js';
 import { balancedKMeansUnchecked } from './balanced-kmeans.js';
 import { checkSeed, mixSeed, unitCopy, validateVectors } from './geometry.js';
+import { refinePartition, treeCandidates, type PartTree } from './refine-partition.js';
 import type { KMeansEngine, KMeansMetric } from './kmeans.js';
 
 export interface PartitionOptions {
@@ -26,12 +28,22 @@ export interface PartitionOptions {
   kmeans?: KMeansEngine;
   /** 'cosine' clusters the unit-length vectors. Defaults to 'euclidean'. */
   metric?: KMeansMetric;
+  /** Refine the recursive partition globally (see refine-partition.ts). Defaults to true. */
+  refine?: boolean;
 }
 
 /** Largest group count solved by one constrained k-means. */
 const DIRECT_GROUPS = 16;
 /** Intermediate parts may deviate this much (relative) from an even split. */
 const PART_SLACK = 0.3;
+/**
+ * Global refinement: groups each point weighs, groups it may fall back to when those are full,
+ * and parts kept per level of the candidate search. On SciFact LSA vectors (5,183 docs, M = 10)
+ * beam 3 / 5 / 6 lowered the partition's k-means cost by 4.7 / 6.2 / 6.5 %.
+ */
+const REFINE_PRIMARY = 8;
+const REFINE_CANDIDATES = 32;
+const REFINE_BEAM = 5;
 
 /** Resolved bounds of a partition: the sizes groups may take and the preferred one. */
 export interface GroupBounds {
@@ -86,13 +98,30 @@ export function partitionBalanced(vectors: readonly Float32Array[], options: Par
   const all = Array.from({ length: n }, (_, i) => i);
   if (n <= bounds.maxSize) return [all];
   const points = options.metric === 'cosine' ? vectors.map(unitCopy) : vectors;
-  const groups: number[][] = [];
-  splitInto(points, all, bounds, options.seed, options.kmeans ?? 'own', groups);
+  let groups: number[][] = [];
+  const tree = splitInto(points, all, bounds, options.seed, options.kmeans ?? 'own', groups);
+  if (tree.children.some((c) => c.group < 0) && (options.refine ?? true)) {
+    // The recursive path cut natural groups at part boundaries; let points cross them.
+    const assignments = new Int32Array(n);
+    groups.forEach((g, gi) => g.forEach((i) => (assignments[i] = gi)));
+    const candidates = treeCandidates(points, tree, REFINE_CANDIDATES, REFINE_BEAM);
+    refinePartition(points, assignments, groups.length, {
+      minSize: bounds.minSize,
+      maxSize: bounds.maxSize,
+      candidates,
+      width: REFINE_CANDIDATES,
+      primary: REFINE_PRIMARY,
+    });
+    groups = Array.from({ length: groups.length }, () => []);
+    for (let i = 0; i < n; i++) groups[assignments[i]].push(i);
+    groups = groups.filter((g) => g.length > 0);
+  }
   for (const g of groups) g.sort((a, b) => a - b);
   groups.sort((a, b) => a[0] - b[0]);
   return groups;
 }
 
+/** Splits `indices` into groups appended to `out`; returns the split tree (leaves are groups). */
 function splitInto(
   points: readonly Float32Array[],
   indices: number[],
@@ -100,18 +129,24 @@ function splitInto(
   seed: number,
   engine: KMeansEngine,
   out: number[][],
-): void {
+): PartTree {
   const s = indices.length;
+  const node: PartTree = { members: indices, children: [], group: -1 };
   if (s <= bounds.maxSize) {
+    node.group = out.length;
     out.push(indices);
-    return;
+    return node;
   }
   const g = groupCount(s, bounds);
   const sub = indices.map((i) => points[i]);
   if (g <= DIRECT_GROUPS) {
     const { assignments } = balancedKMeansUnchecked(sub, { k: g, minSize: bounds.minSize, maxSize: bounds.maxSize, seed, kmeans: engine });
-    for (const members of membersOf(indices, assignments, g)) if (members.length > 0) out.push(members);
-    return;
+    for (const members of membersOf(indices, assignments, g)) {
+      if (members.length === 0) continue;
+      node.children.push({ members, children: [], group: out.length });
+      out.push(members);
+    }
+    return node;
   }
   const b = partCount(g);
   const avg = s / b;
@@ -124,8 +159,9 @@ function splitInto(
   });
   const parts = membersOf(indices, assignments, b);
   for (let j = 0; j < parts.length; j++) {
-    if (parts[j].length > 0) splitInto(points, parts[j], bounds, mixSeed(seed, j + 1), engine, out);
+    if (parts[j].length > 0) node.children.push(splitInto(points, parts[j], bounds, mixSeed(seed, j + 1), engine, out));
   }
+  return node;
 }
 
 /** Parts per intermediate split: even fan-out over the levels needed to get down to DIRECT_GROUPS groups. */

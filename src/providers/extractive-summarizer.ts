@@ -77,7 +77,9 @@ const GENERIC_WORDS = new Set(
     'analysis analyses method methods conclusion conclusions background objective objectives aim aims ' +
     'report reported reports observed observe suggest suggests suggested demonstrate demonstrated demonstrates ' +
     'identified identify performed total overall related potential present presented provide provides ' +
-    'large small number level levels several various whereas respectively mean median approach known type types'
+    'large small number level levels several various whereas respectively mean median approach known type types ' +
+    // The summaries' own lead word: children and siblings of higher levels are summaries.
+    'covers'
   ).split(' '),
 );
 
@@ -214,7 +216,9 @@ export class ExtractiveSummarizer implements Summarizer {
     children.forEach((child) => {
       const weight = 1 + Math.max(0, Math.min(1, Number.isFinite(child.centrality) ? child.centrality : 0));
       totalWeight += weight;
-      const text = [child.title ?? '', child.text ?? ''].filter((t) => t.trim()).join('. ');
+      // A child cluster's summary starts with this summariser's own label; it says nothing about the topic.
+      const body = child.kind === 'cluster' ? (child.text ?? '').replace(/^\s*Covers:\s*/u, '') : child.text ?? '';
+      const text = [child.title ?? '', body].filter((t) => t.trim()).join('. ');
       for (const [key, hits] of termsOf(analyse(text))) {
         let cand = candidates.get(key);
         if (!cand) {
