@@ -1,9 +1,7 @@
 /**
  * Build benchmark: local-mode indexes (LSA embedder, balanced k-means, extractive summaries)
  * of 1k, 10k and 100k documents, each built in a fresh child process so its peak RSS is its own.
- * Corpora are drawn deterministically from ../shared/datasets (SciFact, NPL, CISI, Cranfield);
- * past the ~19.5k real documents, copies are varied (words dropped and borrowed by a seeded rule)
- * so no two documents are identical. Prints seconds, peak RSS, documents/second and the growth
+ * Corpora come from scripts/synthetic-corpus.ts (real collections first, then varied copies). Prints seconds, peak RSS, documents/second and the growth
  * exponent between sizes (1.0 is linear; n log n from 10k to 100k is about 1.1).
  *
  * Usage: npx tsc -p . && node dist/scripts/bench-build.js [--sizes 1000,10000,100000] [--strategy bottom-up] [--runs 1]
@@ -13,56 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRng } from '../src/math/random.js';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '..', '..');
-const datasets = path.resolve(repo, '..', 'shared', 'datasets');
-
-interface Doc {
-  _id: string;
-  title: string;
-  text: string;
-}
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
-
-function readCorpus(name: string): Doc[] {
-  const file = path.join(datasets, name, 'corpus.jsonl');
-  return fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Doc)
-    .filter((d) => (d.title ?? '').trim() !== '' || (d.text ?? '').trim() !== '');
-}
-
-/** n documents: the real ones first (interleaved across collections), then varied copies. */
-function makeCorpus(n: number): Doc[] {
-  const sources = ['scifact', 'npl', 'cisi', 'cranfield'].map(readCorpus);
-  const base: Doc[] = [];
-  for (let i = 0; base.length < sources.reduce((a, s) => a + s.length, 0); i++) {
-    for (const s of sources) if (i < s.length) base.push(s[i]!);
-  }
-  const out: Doc[] = [];
-  const rng = createRng('bench-build');
-  for (let i = 0; out.length < n; i++) {
-    const copy = Math.floor(i / base.length);
-    const doc = base[i % base.length]!;
-    if (copy === 0) {
-      out.push({ _id: `d${i}`, title: doc.title ?? '', text: doc.text ?? '' });
-      continue;
-    }
-    const donor = base[Math.floor(rng() * base.length)]!;
-    const words = (doc.text ?? '').split(/\s+/).filter((_, k) => (k * 31 + copy * 17) % 7 !== 0);
-    const borrowed = (donor.text ?? '').split(/\s+/).slice(0, 12);
-    out.push({ _id: `d${i}`, title: doc.title ?? '', text: [...words, ...borrowed].join(' ') });
-  }
-  return out;
-}
+import { arg, writeCorpus } from './synthetic-corpus.js';
 
 function child(): void {
   // Runs one build in this process and prints its figures as one JSON line.
@@ -93,7 +42,7 @@ function parent(): void {
   console.log(`bench-build: strategy ${strategy}, ${runs} run(s) per size, node ${process.version}, ${os.cpus().length} cores`);
   for (const n of sizes) {
     const corpus = path.join(work, `corpus-${n}.jsonl`);
-    fs.writeFileSync(corpus, makeCorpus(n).map((d) => JSON.stringify(d)).join('\n') + '\n');
+    writeCorpus(corpus, n);
     const results: { seconds: number; maxRssMb: number; nodes: number; depth: number }[] = [];
     for (let r = 0; r < runs; r++) {
       const out = path.join(work, `index-${n}.db`);
