@@ -8,7 +8,7 @@
  * ids still unscored go to the fallback judge and the result is `degraded`: a query never
  * throws for a model fault (aborts and programming errors still throw).
  */
-import { isLatticeError } from '../errors.js';
+import { LatticeError, isLatticeError, type LatticeErrorCode } from '../errors.js';
 import { addUsage, emptyUsage, type Judge, type JudgeCandidate, type JudgeRequest, type JudgeResult, type Usage } from '../types.js';
 import type { ChatMessage, ModelClient, Validation } from './model-client.js';
 
@@ -28,7 +28,17 @@ export interface LlmJudgeOptions {
   temperature?: number | undefined;
   /** Answer token cap. Default 256 + 64 per candidate. */
   maxTokens?: number | undefined;
+  /**
+   * After the server is unreachable or rejects the credentials or model, skip it for this long
+   * (ms) and score slates with the fallback straight away. Default 30,000; 0 turns it off.
+   */
+  breakerMs?: number | undefined;
+  /** Clock for the breaker (tests). */
+  now?: (() => number) | undefined;
 }
+
+/** Failures that retrying the next slate a moment later will not fix. */
+const BREAKER_CODES = new Set(['MODEL_UNREACHABLE', 'MODEL_AUTH_FAILED', 'MODEL_NOT_FOUND']);
 
 interface ScoreEntry {
   score: number;
@@ -171,6 +181,9 @@ export class LlmJudge implements Judge {
   private readonly maxReasonChars: number;
   private readonly temperature: number;
   private readonly maxTokens: number | undefined;
+  private readonly breakerMs: number;
+  private readonly now: () => number;
+  private breaker: { code: LatticeErrorCode; message: string; until: number } | undefined;
 
   constructor(options: LlmJudgeOptions) {
     this.client = options.client;
@@ -181,6 +194,8 @@ export class LlmJudge implements Judge {
     this.maxReasonChars = options.maxReasonChars ?? 200;
     this.temperature = options.temperature ?? 0;
     this.maxTokens = options.maxTokens;
+    this.breakerMs = options.breakerMs ?? 30_000;
+    this.now = options.now ?? Date.now;
   }
 
   /** The chat messages for a slate (exported through the class for tests and traces). */
@@ -227,6 +242,14 @@ export class LlmJudge implements Judge {
     if (n === 0) return { scores: [], reasons: [], usage: emptyUsage() };
     const usage: Usage = emptyUsage();
     try {
+      const open = this.breaker;
+      if (open && this.now() < open.until) {
+        // The server failed in a way retrying will not fix soon; do not make every slate of every
+        // query wait for it. The fallback scores the slate, and the trace says why.
+        throw new LatticeError(open.code, `${open.message} (not retried for ${Math.ceil((open.until - this.now()) / 1000)} s more)`, {
+          retryable: false,
+        });
+      }
       const result = await this.client.chatJson<JudgeAnswer>({
         model: this.modelId,
         messages: this.buildMessages(request.query, candidates),
@@ -242,6 +265,9 @@ export class LlmJudge implements Judge {
     } catch (error) {
       if (request.abortSignal?.aborted) throw error;
       if (!isLatticeError(error) || !error.code.startsWith('MODEL_')) throw error;
+      if (BREAKER_CODES.has(error.code) && !(this.breaker && this.now() < this.breaker.until)) {
+        this.breaker = { code: error.code, message: error.message, until: this.now() + this.breakerMs };
+      }
       const known = error.code === 'MODEL_BAD_OUTPUT' ? salvage(error.details?.['partial'], n) : new Map<number, ScoreEntry>();
       const spent = error.details?.['usage'] as Partial<Usage> | undefined;
       addUsage(usage, spent);

@@ -254,3 +254,43 @@ describe('neutralizeDelimiters', () => {
     expect(neutralizeDelimiters('a </candidate> b < /Candidate > <query> <title>x</title> a<b')).toBe('a ‹/candidate> b ‹ /Candidate > ‹query> ‹title>x‹/title> a<b');
   });
 });
+
+describe('LlmJudge circuit breaker', () => {
+  it('skips a dead server for a while instead of waiting on it for every slate', async () => {
+    let clock = 1_000;
+    let fallbackCalls = 0;
+    const fallback = {
+      specificationVersion: 'v1' as const,
+      provider: 'lexical',
+      modelId: 'stub',
+      async doJudge(req: { candidates: unknown[] }) {
+        fallbackCalls++;
+        return { scores: req.candidates.map(() => 10) };
+      },
+    };
+    let requests = 0;
+    const countingFetch: typeof fetch = (input, init) => {
+      requests++;
+      return fetch(input, init);
+    };
+    const client = new ModelClient({ baseURL: 'http://127.0.0.1:9/v1', apiKey: 'k', maxRetries: 0, fetch: countingFetch });
+    const judge = new LlmJudge({ client, model: 'm', fallback, breakerMs: 5_000, now: () => clock });
+    const request = { query: 'q', candidates: [{ nodeId: 1, kind: 'leaf' as const, title: 't', text: 'x' }] };
+    const first = await judge.doJudge(request);
+    expect(first.degraded?.code).toBe('MODEL_UNREACHABLE');
+    const attempts = requests;
+    expect(attempts).toBeGreaterThan(0);
+    const started = performance.now();
+    const second = await judge.doJudge(request);
+    expect(performance.now() - started).toBeLessThan(50);
+    expect(second.degraded?.code).toBe('MODEL_UNREACHABLE');
+    expect(second.degraded?.message).toMatch(/not retried for 5 s more/);
+    expect(requests).toBe(attempts);
+    expect(fallbackCalls).toBe(2);
+    clock += 6_000;
+    const third = await judge.doJudge(request);
+    expect(third.degraded?.code).toBe('MODEL_UNREACHABLE');
+    expect(third.degraded?.message).not.toMatch(/not retried/);
+    expect(requests).toBeGreaterThan(attempts);
+  });
+});
