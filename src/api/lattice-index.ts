@@ -6,6 +6,7 @@
  * Why a class over the store: the lexical statistics, the flat indexes and the embedder are
  * loaded lazily once and shared by every search; many searches may run at once on one handle.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Judge, DocumentSource, TreeNode, Usage, Embedder } from '../types.js';
 import { LatticeError } from '../errors.js';
 import { IndexStore, type StoredDocument } from '../store/index-store.js';
@@ -18,7 +19,7 @@ import { MemoryResponseCache } from '../providers/response-cache.js';
 import { requireChatModel, resolveModelSettings } from '../providers/model-settings.js';
 import { DenseIndex } from '../flat/dense-index.js';
 import { search as treeSearch } from '../../traverser/search.js';
-import { DEFAULT_SEARCH_OPTIONS, type SearchHit, type SearchOptions, type SearchResult } from '../../traverser/types.js';
+import { DEFAULT_SEARCH_OPTIONS, type SearchHit, type SearchOptions, type SearchResult, type SearchTrace } from '../../traverser/types.js';
 
 export type JudgeChoice = 'lexical' | 'llm' | Judge;
 export type FlatRetriever = 'bm25' | 'dense';
@@ -62,8 +63,25 @@ export interface IndexHit extends SearchHit {
   metadata?: Record<string, unknown>;
 }
 
-export interface IndexSearchResult extends Omit<SearchResult, 'hits'> {
+/**
+ * Model faults one search met, by error code: calls retried (and then answered), slates the
+ * judge could only partly score (the rest went to the lexical fallback), slates no judge scored.
+ */
+export interface SearchFaults {
+  retries: Record<string, number>;
+  degradedSlates: Record<string, number>;
+  failedSlates: Record<string, number>;
+  /** Candidates scored by the fallback judge instead of the primary one. */
+  fallbackCandidates: number;
+}
+
+export interface IndexSearchTrace extends SearchTrace {
+  faults: SearchFaults;
+}
+
+export interface IndexSearchResult extends Omit<SearchResult, 'hits' | 'trace'> {
   hits: IndexHit[];
+  trace: IndexSearchTrace;
   /** Id of the saved trace when `saveTrace` was set. */
   traceId?: number;
 }
@@ -80,6 +98,23 @@ export interface IndexStats {
   build: unknown;
   corpus: unknown;
   cachedModelAnswers: number;
+}
+
+/** Retries seen by the LLM judge's client, attributed to the search whose call it was. */
+const retryScope = new AsyncLocalStorage<Record<string, number>>();
+
+function faultsOf(trace: SearchTrace, retries: Record<string, number>): SearchFaults {
+  const faults: SearchFaults = { retries, degradedSlates: {}, failedSlates: {}, fallbackCandidates: 0 };
+  for (const slate of trace.slates) {
+    if (slate.status === 'degraded' && slate.degraded) {
+      faults.degradedSlates[slate.degraded.code] = (faults.degradedSlates[slate.degraded.code] ?? 0) + 1;
+      faults.fallbackCandidates += slate.judgedBy === 'fallback' ? slate.candidates.length : slate.degraded.candidates;
+    } else if (slate.status === 'failed') {
+      const code = slate.error?.code ?? 'UNKNOWN';
+      faults.failedSlates[code] = (faults.failedSlates[code] ?? 0) + 1;
+    }
+  }
+  return faults;
 }
 
 export interface FlatHit {
@@ -127,9 +162,10 @@ export class LatticeIndex {
       const seeds = await this.flatSearch(seedWith.retriever, query, seedWith.count, exclude);
       resolved.seeds = seeds.map((s) => s.docId);
     }
-    const result = await treeSearch(this.store, judge, query, resolved);
+    const retries: Record<string, number> = {};
+    const result = await retryScope.run(retries, () => treeSearch(this.store, judge, query, resolved));
     const hits = result.hits.map((hit) => this.withSource(hit));
-    const out: IndexSearchResult = { ...result, hits };
+    const out: IndexSearchResult = { ...result, hits, trace: { ...result.trace, faults: faultsOf(result.trace, retries) } };
     if (saveTrace) out.traceId = this.saveTrace(query, resolved, out);
     return out;
   }
@@ -259,6 +295,10 @@ export class LatticeIndex {
         concurrency: this.options.concurrency ?? 4,
         maxRetries: this.options.maxRetries ?? 2,
         timeoutMs: this.options.timeoutMs ?? 30_000,
+        onRetry: (event) => {
+          const scope = retryScope.getStore();
+          if (scope) scope[event.code] = (scope[event.code] ?? 0) + 1;
+        },
         // Query-time opens are read-only: answers are cached for the life of this handle only.
         cache: new MemoryResponseCache(),
       });

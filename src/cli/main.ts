@@ -11,6 +11,8 @@ import { reportError } from './output.js';
 import { buildCommand } from './commands/build.js';
 import { queryCommand } from './commands/query.js';
 import { inspectCommand } from './commands/inspect.js';
+import { evalCommand } from './commands/eval.js';
+import { checkCommand } from './commands/check.js';
 
 /** What every command module exports: yargs wiring plus a handler returning an exit code. */
 export interface CommandModule<A> {
@@ -25,7 +27,7 @@ const VERSION = '0.1.0';
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
   let exitCode = 0;
   let handled = false;
-  const commands = [buildCommand, queryCommand, inspectCommand] as CommandModule<unknown>[];
+  const commands = [buildCommand, queryCommand, inspectCommand, evalCommand, checkCommand] as CommandModule<unknown>[];
 
   let parser = yargs()
     .scriptName('lattice')

@@ -1,14 +1,11 @@
 /**
- * The baseline the tree search must beat at equal cost: a flat retriever's top documents reranked
- * by the same judge, in slates of a fixed size, for a fixed number of judge calls.
- * Why anchors and calibration: a judge's scores are slate-relative (the simulated judge draws a
- * scale and offset per slate, as LLMs drift), so comparing raw scores across slates is unfair to the
- * baseline. The first `anchors` flat hits are judged in every slate and all scores are calibrated
- * jointly with the engine's own calibration, exactly as the tree search does.
- * Order: slate 1 holds the top `slateSize` hits; each later slate holds the anchors and the next
- * `slateSize − anchors` unjudged hits. Judged documents rank by calibrated score, then the unjudged
- * rest in flat order, so a small budget never loses the flat list's recall.
- * Invariant: deterministic for a deterministic judge; slates of one wave are judged concurrently.
+ * The baseline the tree search must beat at equal cost: a flat retriever's top documents reranked by
+ * the same judge, in slates of a fixed size, for a fixed number of judge calls.
+ * Why anchors and calibration: judge scores are slate-relative (the simulated judge draws a scale and
+ * offset per slate), so the first `anchors` flat hits are judged in every slate and all scores are
+ * calibrated jointly with the engine's own calibration, as the tree search does. Slate 1 holds the top
+ * hits, later slates the anchors plus the next unjudged hits; judged documents rank by calibrated score,
+ * then the rest in flat order. Invariant: deterministic for a deterministic judge.
  */
 import { LatticeError } from '../errors.js';
 import { addUsage, emptyUsage, type Judge, type JudgeCandidate, type Usage } from '../types.js';

@@ -130,7 +130,7 @@ function summarize(system: EvalSystem, qrels: Qrels, queries: readonly EvalQuery
       engineMs: run.engineMs,
     };
   });
-  const mean = (pick: (x: QueryScore | QueryRun) => number, list: readonly (QueryScore | QueryRun)[]): number =>
+  const avg = <T>(list: readonly T[], pick: (x: T) => number): number =>
     list.length === 0 ? 0 : list.reduce((acc, x) => acc + pick(x), 0) / list.length;
   const totalCalls = runs.reduce((acc, r) => acc + r.calls, 0);
   const totalItems = runs.reduce((acc, r) => acc + r.judgedItems, 0);
@@ -138,14 +138,14 @@ function summarize(system: EvalSystem, qrels: Qrels, queries: readonly EvalQuery
     name: system.name,
     description: system.description,
     queries: queries.length,
-    ndcg10: mean((x) => (x as QueryScore).ndcg10, perQuery),
-    recall10: mean((x) => (x as QueryScore).recall10, perQuery),
-    recall100: mean((x) => (x as QueryScore).recall100, perQuery),
-    mrr10: mean((x) => (x as QueryScore).mrr10, perQuery),
-    calls: mean((x) => (x as QueryRun).calls, runs),
-    tokens: mean((x) => (x as QueryRun).inputTokens + (x as QueryRun).outputTokens, runs),
-    inputTokens: mean((x) => (x as QueryRun).inputTokens, runs),
-    outputTokens: mean((x) => (x as QueryRun).outputTokens, runs),
+    ndcg10: avg(perQuery, (q) => q.ndcg10),
+    recall10: avg(perQuery, (q) => q.recall10),
+    recall100: avg(perQuery, (q) => q.recall100),
+    mrr10: avg(perQuery, (q) => q.mrr10),
+    calls: avg(runs, (r) => r.calls),
+    tokens: avg(runs, (r) => r.inputTokens + r.outputTokens),
+    inputTokens: avg(runs, (r) => r.inputTokens),
+    outputTokens: avg(runs, (r) => r.outputTokens),
     slateSize: totalCalls === 0 ? 0 : totalItems / totalCalls,
     engineMs: timeStats(runs.map((r) => r.engineMs)),
     totalMs: timeStats(runs.map((r) => r.totalMs)),

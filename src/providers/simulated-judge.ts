@@ -1,14 +1,11 @@
 /**
- * A judge that knows the relevance judgments (qrels) of the query and scores slates the way a
- * noisy, miscalibrated LLM would. Why: no real LLM is reachable for benchmarks, and a judge driven
- * by real judgments isolates what the engine (calibration, path relevance, beam search) does with
- * a noisy signal, per judge call. It plugs into `search` through the same Judge interface as a model.
- * Model (defaults fixed so figures compare across runs): true relevance of a leaf = grade / top grade
- * of the collection; of an inner node = the maximum over its documents, taken as 0 with probability
- * 0.2 (a miss, drawn once per query and node). Each slate draws a scale s ~ U(0.6, 1.2) and an offset
- * o ~ U(-15, 15); score = clip(100·(s·rel + noise) + o, 0, 100), noise ~ N(0, 0.15) for leaves and
- * N(0, 0.25) for inner nodes. Invariant: the scores of a slate depend only on (seed, query id, the
- * slate's node ids in order), never on which queries or slates were judged before.
+ * A judge that knows the query's relevance judgments (qrels) and scores slates like a noisy,
+ * miscalibrated LLM, so benchmarks measure what the engine (calibration, path relevance, beam search)
+ * does with a noisy signal per judge call, through the same Judge interface as a model.
+ * Model (fixed defaults, so figures compare across runs): rel(leaf) = grade / top grade; rel(inner) =
+ * max over its documents, taken as 0 with probability 0.2 once per query and node (a miss). Per slate
+ * s ~ U(0.6, 1.2), o ~ U(-15, 15); score = clip(100·(s·rel + noise) + o, 0, 100), noise ~ N(0, 0.15)
+ * on leaves, N(0, 0.25) on inner nodes. Invariant: a slate's scores depend only on (seed, query id, node ids).
  */
 import { LatticeError } from '../errors.js';
 import { createRng, gaussian, type Rng } from '../math/random.js';
@@ -86,14 +83,18 @@ export function simulateSlate(
   params: Pick<ResolvedParams, 'scaleMin' | 'scaleMax' | 'offsetSpread' | 'leafNoise' | 'innerNoise'>,
   rng: Rng,
 ): SimulatedSlate {
+  // Every draw is made whatever the parameters, so sweeps over one parameter reuse the same
+  // random numbers for the others (paired comparisons).
   const scale = params.scaleMin + (params.scaleMax - params.scaleMin) * rng();
-  const offset = params.offsetSpread * (2 * rng() - 1);
+  const u = rng();
+  const offset = params.offsetSpread === 0 ? 0 : params.offsetSpread * (2 * u - 1);
   const noise: number[] = [];
   const unclipped: number[] = [];
   const scores: number[] = [];
   relevance.forEach((rel, i) => {
     const sd = kinds[i] === 'inner' ? params.innerNoise : params.leafNoise;
-    const e = sd > 0 ? sd * gaussian(rng) : 0;
+    const z = gaussian(rng);
+    const e = sd === 0 ? 0 : sd * z;
     const raw = 100 * (scale * rel + e) + offset;
     noise.push(e);
     unclipped.push(raw);

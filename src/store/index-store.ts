@@ -48,6 +48,14 @@ export interface NodeRecord {
 
 export type BuildStatus = 'building' | 'complete';
 
+/** The statement methods the store uses, each translating SQLite failures into LatticeErrors. */
+interface GuardedStatement {
+  run(...params: unknown[]): Database.RunResult;
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+  iterate(...params: unknown[]): IterableIterator<unknown>;
+}
+
 interface NodeRow {
   id: number;
   parent_id: number | null;
@@ -84,7 +92,7 @@ export class IndexStore implements TreeReader {
   private readonly nodeCache = new Map<number, TreeNode>();
   private readonly childCache = new Map<number, TreeNode[]>();
   private rootId: number | undefined;
-  private statements = new Map<string, Database.Statement>();
+  private statements = new Map<string, GuardedStatement>();
 
   private constructor(file: string, db: Database.Database, readonly: boolean) {
     this.file = file;
@@ -107,13 +115,36 @@ export class IndexStore implements TreeReader {
     return this.guard(() => this.db.transaction(fn)());
   }
 
-  private stmt(sql: string): Database.Statement {
+  private stmt(sql: string): GuardedStatement {
     let statement = this.statements.get(sql);
     if (!statement) {
-      statement = this.guard(() => this.db.prepare(sql));
+      const prepared = this.guard(() => this.db.prepare(sql));
+      statement = this.guarded(prepared);
       this.statements.set(sql, statement);
     }
     return statement;
+  }
+
+  /**
+   * A statement whose every execution goes through `guard`: a damaged page is often met only
+   * when a query reads it (after a clean open), and must still surface as INDEX_CORRUPT.
+   */
+  private guarded(statement: Database.Statement): GuardedStatement {
+    const guard = <T>(fn: () => T): T => this.guard(fn);
+    return {
+      run: (...params) => guard(() => statement.run(...params)),
+      get: (...params) => guard(() => statement.get(...params)),
+      all: (...params) => guard(() => statement.all(...params)),
+      iterate: (...params) => {
+        const rows = guard(() => statement.iterate(...params));
+        const iterator: IterableIterator<unknown> = {
+          [Symbol.iterator]: () => iterator,
+          next: () => guard(() => rows.next()),
+          return: (value?: unknown) => rows.return?.(value) ?? { done: true, value },
+        };
+        return iterator;
+      },
+    };
   }
 
   /** Translates SQLite errors raised mid-operation (a damaged page, a full disk) into LatticeErrors. */

@@ -62,9 +62,20 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     db.pragma('busy_timeout = 5000');
     const isEmpty = version === 0 && tableCount(db) === 0;
     if (isEmpty && !options.readonly && options.create) {
-      runMigrations(db, 0);
-      db.prepare(`INSERT INTO meta (key, value) VALUES ('format', ?)`).run(INDEX_FORMAT);
+      // Schema and format marker commit together: a build killed in between must not leave a
+      // file that later opens as "not a lattice index".
+      db.transaction(() => {
+        runMigrations(db, 0);
+        db.prepare(`INSERT INTO meta (key, value) VALUES ('format', ?)`).run(INDEX_FORMAT);
+      })();
       return db;
+    }
+    if (isEmpty && options.readonly) {
+      // What a build killed in its first moments leaves behind (or any empty SQLite file).
+      throw new LatticeError('INDEX_INCOMPLETE', `${file} is empty: no build has finished writing it.`, {
+        hint: 'Run the `lattice build` command that targets it again, or pass the .db file of a finished build.',
+        details: { status: 'empty' },
+      });
     }
     if (!hasFormatMarker(db)) {
       throw new LatticeError('INDEX_NOT_LATTICE', `${file} is an SQLite file but not a lattice index.`, {
@@ -83,7 +94,7 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
         throw new LatticeError(
           'INDEX_TOO_OLD',
           `${file} has index schema version ${version}; this lattice needs version ${SCHEMA_VERSION}.`,
-          { hint: 'Run `lattice check <index>` once with write access to upgrade it, or rebuild the index.' },
+          { hint: 'Rebuild it with `lattice build <corpus> -o <index> --force` (a writer upgrades the file; cached model answers are reused).' },
         );
       }
       runMigrations(db, version);
@@ -131,7 +142,7 @@ export function translateOpenError(file: string, error: unknown): LatticeError {
   }
   if (code === 'SQLITE_CORRUPT' || /malformed|corrupt/i.test(message)) {
     return new LatticeError('INDEX_CORRUPT', `${file} is damaged: ${message}.`, {
-      hint: 'Run `lattice check <index>` for details, then rebuild it with `lattice build ... --force`.',
+      hint: 'Run `lattice check <index>` for details, then rebuild it with `lattice build` (to a new -o path if --force cannot read the damaged file).',
       cause: error,
     });
   }

@@ -86,6 +86,20 @@ describe('ExtractiveSummarizer', () => {
     expect(result.summary).toMatch(/\bDNA\b/);
   });
 
+  it('summarises clusters of clusters without echoing the summaries\' own wording', () => {
+    const s = new ExtractiveSummarizer();
+    const level1 = [
+      s.summarize(request(PHOTO.slice(0, 2))),
+      s.summarize(request(PHOTO.slice(2))),
+      s.summarize(request([doc('Stomata and drought', 'Stomata close under drought to save water.')])),
+    ];
+    const children: SummaryChild[] = level1.map((r, i) => ({ kind: 'cluster', title: r.title, text: r.summary, centrality: 0.9 - i / 10 }));
+    const result = s.summarize({ children, contrast: ['Covers: glaciers, ice sheets. Glacier retreat.'], maxWords: 40 });
+    expect(result.summary.startsWith('Covers: ')).toBe(true);
+    expect(rank(result.summary, 'covers')).toBe(Number.POSITIVE_INFINITY);
+    expect(result.title.toLowerCase()).toMatch(/photosynthesis|chlorophyll|drought|rubisco/);
+  });
+
   it('quotes the most central children first', () => {
     const children = [
       doc('Peripheral note', 'Chlorophyll aside.', 0.1),

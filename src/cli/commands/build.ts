@@ -3,6 +3,7 @@
  * Draws progress on stderr, prints the build summary (or the dry-run estimate) on stdout,
  * and lists skipped documents and warnings. Ctrl-C stops cleanly; re-running resumes.
  */
+import { setMaxListeners } from 'node:events';
 import type { Argv } from 'yargs';
 import type { CommandModule } from '../main.js';
 import type { CliIO } from '../io.js';
@@ -71,6 +72,9 @@ export const buildCommand: CommandModule<BuildArgs> = {
     const { formatIssues } = await import('../../../indexer/load/index.js');
     const progress = createProgress(io, { quiet: args.quiet || args.json });
     const controller = new AbortController();
+    // Every call in flight or waiting for a slot listens to this signal (bounded by the
+    // concurrency, not a leak), so Node's warning at 10 listeners would only be noise on stderr.
+    setMaxListeners(Math.max(10, args.concurrency * 4), controller.signal);
     const release = io.trapInterrupt?.(() => controller.abort(new Error('interrupted')));
     try {
       const result = await buildIndex({
