@@ -20,7 +20,11 @@ export type {
   FlatHit,
   FlatRetriever,
   JudgeChoice,
+  SearchFaults,
+  IndexSearchTrace,
 } from './api/lattice-index.js';
+export { checkIndex } from './store/check-index.js';
+export type { CheckReport, CheckResult, CheckProblem, CheckIndexOptions } from './store/check-index.js';
 
 export { search } from '../traverser/search.js';
 export { DEFAULT_SEARCH_OPTIONS } from '../traverser/types.js';
@@ -39,6 +43,7 @@ export { OpenAIEmbedder } from './providers/openai-embedder.js';
 export { ExtractiveSummarizer } from './providers/extractive-summarizer.js';
 export { LlmSummarizer } from './providers/llm-summarizer.js';
 export { ModelClient } from './providers/model-client.js';
+export { SimulatedJudge } from './providers/simulated-judge.js';
 
 export type {
   Judge,

@@ -47,7 +47,20 @@ export function summaryLine(result: IndexSearchResult): string {
   ];
   const degraded = t.slates.filter((s) => s.status !== 'ok').length;
   if (degraded > 0) parts.push(`${degraded} slate(s) degraded or failed`);
-  return `  — ${parts.join(' · ')}`;
+  const lines = [`  — ${parts.join(' · ')}`];
+  const faults = describeFaults(t.faults);
+  if (faults) lines.push(`  — model faults: ${faults}`);
+  return lines.join('\n');
+}
+
+/** One line naming each kind of model fault the search met, e.g. "retried 2× MODEL_RATE_LIMITED; 3 slates fell back (MODEL_UNREACHABLE)". */
+export function describeFaults(faults: IndexSearchResult['trace']['faults'] | undefined): string {
+  if (!faults) return '';
+  const parts: string[] = [];
+  for (const [code, n] of Object.entries(faults.retries)) parts.push(`retried ${n}× ${code}`);
+  for (const [code, n] of Object.entries(faults.degradedSlates)) parts.push(`${n} slate(s) scored (in part or whole) by the fallback judge (${code})`);
+  for (const [code, n] of Object.entries(faults.failedSlates)) parts.push(`${n} slate(s) failed (${code})`);
+  return parts.join('; ');
 }
 
 export function renderTrace(result: IndexSearchResult, options: RenderOptions): string {
