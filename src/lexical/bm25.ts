@@ -8,7 +8,7 @@
  * so 100k documents fit in tens of megabytes. Ties rank by document id ascending.
  * Invariant: ranking is a pure function of (documents in order, params, query).
  */
-import { endianness } from 'node:os';
+import { blobCorruption, packBlob, unpackBlob } from '../util/binary-blob.js';
 import { LatticeError } from '../errors.js';
 import { tokenize } from '../text/tokenize.js';
 
@@ -85,14 +85,8 @@ class GrowableU32 {
 }
 
 const MAGIC = 'LTBM25';
-const LITTLE_ENDIAN = endianness() === 'LE';
 const FORMAT_VERSION = 1;
-
-function corrupt(message: string): LatticeError {
-  return new LatticeError('INDEX_CORRUPT', `BM25 index data is damaged: ${message}`, {
-    hint: 'Rebuild the index with `lattice build`.',
-  });
-}
+const corrupt = blobCorruption('BM25 index');
 
 /** Selects the k best (score desc, id asc) among `candidates` with a bounded binary heap. */
 function topK(
@@ -382,8 +376,9 @@ export class Bm25Index {
    * ids and terms, then the typed arrays little-endian. `deserialize` restores an identical index.
    */
   serialize(): Buffer {
-    const header = Buffer.from(
-      JSON.stringify({
+    return packBlob(
+      MAGIC,
+      {
         version: FORMAT_VERSION,
         k1: this.k1,
         b: this.b,
@@ -392,43 +387,14 @@ export class Bm25Index {
         postings: this.postingDocs.length,
         ids: this.ids,
         vocabulary: this.terms,
-      }),
-      'utf8',
+      },
+      [this.docLengths, this.termOffsets, this.postingDocs, this.postingTfs],
     );
-    const magic = Buffer.from(MAGIC, 'ascii');
-    const headLen = magic.length + 4 + header.length;
-    const pad = (4 - (headLen % 4)) % 4;
-    const arrays = [this.docLengths, this.termOffsets, this.postingDocs, this.postingTfs];
-    const arrayBytes = arrays.reduce((s, a) => s + a.byteLength, 0);
-    const out = Buffer.alloc(headLen + pad + arrayBytes);
-    magic.copy(out, 0);
-    out.writeUInt32LE(header.length, magic.length);
-    header.copy(out, magic.length + 4);
-    let off = headLen + pad;
-    for (const a of arrays) {
-      if (LITTLE_ENDIAN) {
-        out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), off);
-        off += a.byteLength;
-      } else {
-        for (let i = 0; i < a.length; i++) {
-          out.writeUInt32LE(a[i]!, off);
-          off += 4;
-        }
-      }
-    }
-    return out;
   }
 
   /** Restores an index written by `serialize`; damaged input is an INDEX_CORRUPT error. */
   static deserialize(buf: Buffer | Uint8Array): Bm25Index {
-    const data = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-    if (data.length < MAGIC.length + 4 || data.toString('ascii', 0, MAGIC.length) !== MAGIC) {
-      throw corrupt('missing BM25 header');
-    }
-    const hlen = data.readUInt32LE(MAGIC.length);
-    const hstart = MAGIC.length + 4;
-    if (hstart + hlen > data.length) throw corrupt(`header length ${hlen} exceeds ${data.length} bytes`);
-    let header: {
+    const blob = unpackBlob<{
       version: number;
       k1: number;
       b: number;
@@ -437,49 +403,17 @@ export class Bm25Index {
       postings: number;
       ids: string[];
       vocabulary: string[];
-    };
-    try {
-      header = JSON.parse(data.toString('utf8', hstart, hstart + hlen));
-    } catch (error) {
-      throw corrupt(`header is not JSON (${(error as Error).message})`);
-    }
-    if (header.version !== FORMAT_VERSION) {
-      throw new LatticeError(
-        header.version > FORMAT_VERSION ? 'INDEX_TOO_NEW' : 'INDEX_TOO_OLD',
-        `BM25 index format ${String(header.version)} is not supported (this lattice reads ${FORMAT_VERSION})`,
-        { hint: 'Rebuild the index with this version of lattice.' },
-      );
-    }
+    }>(buf, MAGIC, FORMAT_VERSION, 'BM25 index');
+    const { header } = blob;
     const { documents: n, terms: v, postings: p } = header;
-    if (
-      !Array.isArray(header.ids) ||
-      !Array.isArray(header.vocabulary) ||
-      header.ids.length !== n ||
-      header.vocabulary.length !== v
-    ) {
+    if (!Array.isArray(header.ids) || !Array.isArray(header.vocabulary) || header.ids.length !== n || header.vocabulary.length !== v) {
       throw corrupt('id or vocabulary count disagrees with the header');
     }
-    const headLen = hstart + hlen;
-    let off = headLen + ((4 - (headLen % 4)) % 4);
-    const expected = off + 4 * (n + (v + 1) + 2 * p);
-    if (data.length !== expected) throw corrupt(`expected ${expected} bytes, got ${data.length}`);
-    const read = (len: number): Uint32Array => {
-      const a = new Uint32Array(len);
-      if (LITTLE_ENDIAN) {
-        new Uint8Array(a.buffer).set(data.subarray(off, off + 4 * len));
-        off += 4 * len;
-      } else {
-        for (let i = 0; i < len; i++) {
-          a[i] = data.readUInt32LE(off);
-          off += 4;
-        }
-      }
-      return a;
-    };
-    const docLengths = read(n);
-    const termOffsets = read(v + 1);
-    const postingDocs = read(p);
-    const postingTfs = read(p);
+    blob.expectValues(n + (v + 1) + 2 * p);
+    const docLengths = blob.uint32(n);
+    const termOffsets = blob.uint32(v + 1);
+    const postingDocs = blob.uint32(p);
+    const postingTfs = blob.uint32(p);
     if (termOffsets[0] !== 0 || termOffsets[v] !== p) throw corrupt('posting offsets do not span the postings');
     for (let t = 0; t < v; t++) if (termOffsets[t]! > termOffsets[t + 1]!) throw corrupt('posting offsets decrease');
     for (let i = 0; i < p; i++) if (postingDocs[i]! >= n) throw corrupt('a posting names a document out of range');

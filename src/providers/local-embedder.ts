@@ -10,7 +10,7 @@
  * Invariant: deterministic for a given seed; serialize/deserialize round-trips bit-exactly.
  * Used by: the indexer (clustering, summaries) and query embedding when no model server is set.
  */
-import { endianness } from 'node:os';
+import { blobCorruption, packBlob, unpackBlob } from '../util/binary-blob.js';
 import { LatticeError } from '../errors.js';
 import { gaussian, createRng } from '../math/random.js';
 import { gram, multiply, orthonormalizeColumns, symmetricEigen } from '../math/linalg.js';
@@ -71,7 +71,6 @@ const DEFAULTS = Object.freeze({
 const MIN_DF_2_CORPUS = 20_000;
 const MAGIC = 'LTLSA1';
 const FORMAT_VERSION = 1;
-const LITTLE_ENDIAN = endianness() === 'LE';
 
 function invalid(name: string, value: unknown, expected: string, hint: string): LatticeError {
   return new LatticeError('CONFIG_INVALID', `local embedder option ${name} must be ${expected}, got ${String(value)}`, {
@@ -249,77 +248,28 @@ export class LocalEmbedder implements Embedder {
   /** Binary form: magic, JSON header (with the vocabulary), then Float32 idf, projection, fallback, σ. */
   serialize(): Buffer {
     const m = this.model;
-    const header = Buffer.from(
-      JSON.stringify({
-        version: FORMAT_VERSION,
-        dimensions: m.dimensions,
-        sigmaPower: m.sigmaPower,
-        vocabulary: m.vocabulary,
-      }),
-      'utf8',
+    return packBlob(
+      MAGIC,
+      { version: FORMAT_VERSION, dimensions: m.dimensions, sigmaPower: m.sigmaPower, vocabulary: m.vocabulary },
+      [m.idf, m.projection, m.fallback, m.singularValues],
     );
-    const headLen = MAGIC.length + 4 + header.length;
-    const pad = (4 - (headLen % 4)) % 4;
-    const arrays = [m.idf, m.projection, m.fallback, m.singularValues];
-    const out = Buffer.alloc(headLen + pad + arrays.reduce((s, a) => s + a.byteLength, 0));
-    out.write(MAGIC, 0, 'ascii');
-    out.writeUInt32LE(header.length, MAGIC.length);
-    header.copy(out, MAGIC.length + 4);
-    let off = headLen + pad;
-    for (const a of arrays) {
-      if (LITTLE_ENDIAN) {
-        out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), off);
-        off += a.byteLength;
-      } else {
-        for (let i = 0; i < a.length; i++, off += 4) out.writeFloatLE(a[i]!, off);
-      }
-    }
-    return out;
   }
 
   /** Restores an embedder written by `serialize`; damaged input is an INDEX_CORRUPT error. */
   static deserialize(buf: Buffer | Uint8Array): LocalEmbedder {
-    const data = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-    const corrupt = (why: string): LatticeError =>
-      new LatticeError('INDEX_CORRUPT', `local embedder data is damaged: ${why}`, {
-        hint: 'Rebuild the index with `lattice build`.',
-      });
-    if (data.length < MAGIC.length + 4 || data.toString('ascii', 0, MAGIC.length) !== MAGIC) {
-      throw corrupt('missing LSA header');
-    }
-    const hlen = data.readUInt32LE(MAGIC.length);
-    const hstart = MAGIC.length + 4;
-    if (hstart + hlen > data.length) throw corrupt(`header length ${hlen} exceeds ${data.length} bytes`);
-    let header: { version: number; dimensions: number; sigmaPower: number; vocabulary: string[] };
-    try {
-      header = JSON.parse(data.toString('utf8', hstart, hstart + hlen));
-    } catch (error) {
-      throw corrupt(`header is not JSON (${(error as Error).message})`);
-    }
-    if (header.version !== FORMAT_VERSION) {
-      throw new LatticeError(
-        header.version > FORMAT_VERSION ? 'INDEX_TOO_NEW' : 'INDEX_TOO_OLD',
-        `local embedder format ${String(header.version)} is not supported (this lattice reads ${FORMAT_VERSION})`,
-        { hint: 'Rebuild the index with this version of lattice.' },
-      );
-    }
+    const blob = unpackBlob<{ version: number; dimensions: number; sigmaPower: number; vocabulary: string[] }>(
+      buf,
+      MAGIC,
+      FORMAT_VERSION,
+      'local embedder',
+    );
+    const { header } = blob;
+    const corrupt = blobCorruption('local embedder');
     const k = header.dimensions;
     const v = Array.isArray(header.vocabulary) ? header.vocabulary.length : -1;
     if (!Number.isInteger(k) || k < 1 || v < 1) throw corrupt('bad dimensions or vocabulary');
-    const headLen = hstart + hlen;
-    let off = headLen + ((4 - (headLen % 4)) % 4);
-    const expected = off + 4 * (v + v * k + k + k);
-    if (data.length !== expected) throw corrupt(`expected ${expected} bytes, got ${data.length}`);
-    const read = (len: number): Float32Array => {
-      const a = new Float32Array(len);
-      if (LITTLE_ENDIAN) {
-        new Uint8Array(a.buffer).set(data.subarray(off, off + 4 * len));
-        off += 4 * len;
-      } else {
-        for (let i = 0; i < len; i++, off += 4) a[i] = data.readFloatLE(off);
-      }
-      return a;
-    };
+    blob.expectValues(v + v * k + k + k);
+    const read = (len: number): Float32Array => blob.float32(len);
     const idf = read(v);
     const projection = read(v * k);
     const fallback = read(k);
