@@ -1,9 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LlmJudge, neutralizeDelimiters, validateJudgeAnswer } from '../../src/providers/llm-judge.js';
 import { ModelClient } from '../../src/providers/model-client.js';
 import { MemoryResponseCache } from '../../src/providers/response-cache.js';
 import type { Judge, JudgeCandidate, JudgeRequest, JudgeResult } from '../../src/types.js';
-import { startOpenAITestServer, type OpenAITestServer } from '../helpers/openai-test-server.js';
+import { useOpenAITestServer } from '../helpers/server-lifecycle.js';
+import { startOpenAITestServer } from '../helpers/openai-test-server.js';
 
 /** Fallback that scores each candidate with its node id, so tests can tell who scored what. */
 class NodeIdJudge implements Judge {
@@ -27,14 +28,7 @@ const LEAVES: JudgeCandidate[] = [
 /** Word-overlap scores the test server computes for LEAVES (5 query words). */
 const OVERLAP = [100, 40, 0, 40];
 
-let server: OpenAITestServer;
-beforeAll(async () => {
-  server = await startOpenAITestServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => server.reset());
+const server = useOpenAITestServer();
 
 function judge(extra: { client?: ModelClient; maxCandidateChars?: number } = {}): { judge: LlmJudge; fallback: NodeIdJudge; client: ModelClient } {
   const client = extra.client ?? new ModelClient({ baseURL: server.baseURL, apiKey: 'sk-judge-test', backoffBaseMs: 1 });

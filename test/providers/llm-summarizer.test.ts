@@ -1,10 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isLatticeError } from '../../src/errors.js';
 import { LlmSummarizer, truncateAtSentence, validateSummaryAnswer } from '../../src/providers/llm-summarizer.js';
 import { ModelClient } from '../../src/providers/model-client.js';
 import { MemoryResponseCache } from '../../src/providers/response-cache.js';
 import type { SummarizeRequest, SummarizeResult, Summarizer, SummaryChild } from '../../src/types.js';
-import { startOpenAITestServer, type OpenAITestServer } from '../helpers/openai-test-server.js';
+import { useOpenAITestServer } from '../helpers/server-lifecycle.js';
 
 class FixedSummarizer implements Summarizer {
   readonly specificationVersion = 'v1' as const;
@@ -27,14 +27,7 @@ function request(extra: Partial<SummarizeRequest> = {}): SummarizeRequest {
   return { children: CHILDREN, contrast: ['Heat transfer in boundary layers.'], level: 1, isRoot: false, maxWords: 40, ...extra };
 }
 
-let server: OpenAITestServer;
-beforeAll(async () => {
-  server = await startOpenAITestServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => server.reset());
+const server = useOpenAITestServer();
 
 function make(extra: { cache?: MemoryResponseCache; fallback?: Summarizer; maxRetries?: number } = {}): LlmSummarizer {
   const client = new ModelClient({ baseURL: server.baseURL, apiKey: 'k', backoffBaseMs: 1, cache: extra.cache, maxRetries: extra.maxRetries });

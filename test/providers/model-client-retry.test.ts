@@ -1,29 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isLatticeError, type LatticeError } from '../../src/errors.js';
+import { describe, expect, it } from 'vitest';
 import { ModelClient, type ModelClientOptions, type RetryEvent } from '../../src/providers/model-client.js';
-import { startOpenAITestServer, type OpenAITestServer } from '../helpers/openai-test-server.js';
+import { rejection, useOpenAITestServer } from '../helpers/server-lifecycle.js';
+import { startOpenAITestServer } from '../helpers/openai-test-server.js';
 
 const SECRET = 'sk-secret-ABCDEFGHIJKLMNOPQRSTUVWXYZ0123';
 
-async function rejection(promise: Promise<unknown>): Promise<LatticeError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isLatticeError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
 
-let server: OpenAITestServer;
-beforeAll(async () => {
-  server = await startOpenAITestServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => {
-  server.reset();
+const server = useOpenAITestServer({}, () => {
   server.config.delayMs = 0;
   server.config.apiKey = undefined;
 });

@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isLatticeError, type LatticeError } from '../../src/errors.js';
+import { describe, expect, it } from 'vitest';
 import { ModelClient, estimateTokens, type ChatJsonRequest, type Validation } from '../../src/providers/model-client.js';
 import { MemoryResponseCache } from '../../src/providers/response-cache.js';
-import { hashedEmbedding, startOpenAITestServer, type OpenAITestServer } from '../helpers/openai-test-server.js';
+import { rejection, useOpenAITestServer } from '../helpers/server-lifecycle.js';
+import { hashedEmbedding, startOpenAITestServer } from '../helpers/openai-test-server.js';
 
 interface Pair {
   name: string;
@@ -39,25 +39,8 @@ function pairRequest(content = 'Name a thing and count it.', extra: Partial<Chat
   };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<LatticeError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isLatticeError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
 
-let server: OpenAITestServer;
-beforeAll(async () => {
-  server = await startOpenAITestServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => {
-  server.reset();
+const server = useOpenAITestServer({}, () => {
   server.config.rejectResponseFormats.clear();
   server.config.reportUsage = true;
 });

@@ -1,19 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isLatticeError } from '../../src/errors.js';
 import { ModelClient } from '../../src/providers/model-client.js';
 import { OpenAIEmbedder } from '../../src/providers/openai-embedder.js';
 import { MemoryResponseCache } from '../../src/providers/response-cache.js';
-import { hashedEmbedding, startOpenAITestServer, type OpenAITestServer } from '../helpers/openai-test-server.js';
+import { useOpenAITestServer } from '../helpers/server-lifecycle.js';
+import { hashedEmbedding, startOpenAITestServer } from '../helpers/openai-test-server.js';
 
-let server: OpenAITestServer;
-beforeAll(async () => {
-  server = await startOpenAITestServer();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(() => {
-  server.reset();
+const server = useOpenAITestServer({}, () => {
   server.config.models = undefined;
 });
 
