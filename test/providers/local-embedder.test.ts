@@ -179,4 +179,19 @@ describe('LocalEmbedder', () => {
     expect(lastDone).toBe(lastTotal);
     for (let i = 1; i < seen.length; i++) expect(seen[i]![0]).toBeGreaterThanOrEqual(seen[i - 1]![0]);
   });
+
+  it('gives the same singular values and neighbours with the exact and the randomized SVD', async () => {
+    // With more dimensions than the corpus rank, the randomized sketch spans the whole row space and is exact too.
+    const exact = LocalEmbedder.fit(texts, { dimensions: 40, svd: 'exact' });
+    const randomized = LocalEmbedder.fit(texts, { dimensions: 40, svd: 'randomized', seed: 5 });
+    const a = exact.singularValues();
+    const b = randomized.singularValues();
+    expect(a.length).toBe(b.length);
+    for (let i = 0; i < a.length; i++) expect(a[i]!).toBeCloseTo(b[i]!, 3);
+    // Embeddings agree up to the sign of each direction, so cosine similarities agree.
+    const [x1, y1] = (await exact.doEmbed({ values: [texts[0]!, texts[1]!] })).embeddings;
+    const [x2, y2] = (await randomized.doEmbed({ values: [texts[0]!, texts[1]!] })).embeddings;
+    const cos = (u: Float32Array, v: Float32Array) => u.reduce((sum, ui, i) => sum + ui * v[i]!, 0);
+    expect(cos(x1!, y1!)).toBeCloseTo(cos(x2!, y2!), 3);
+  });
 });
