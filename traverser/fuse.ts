@@ -1,8 +1,11 @@
 /**
- * Reciprocal-rank fusion of the tree ranking with a flat ranking (LATTICE++-style ensembling;
- * the paper's own fusion rule is unverified, so this is plain RRF).
+ * Combines the tree ranking with a flat ranking. 'rrf': reciprocal-rank fusion (LATTICE++-style
+ * ensembling; the paper's own fusion rule is unverified, so this is plain RRF):
  * fused(d) = 1 / (k + rank_tree(d)) + weight / (k + rank_flat(d)), ranks 1-based, a missing
  * list contributing 0. Ties: better tree rank, then better flat rank, then document id.
+ * 'append': the judged tree ranking stays as it is and the flat list only fills the tail, so the
+ * judge's order is never diluted (RRF lowers nDCG@10 when the judge beats the flat retriever) while
+ * Recall@100 gets the flat retriever's documents the search never reached.
  * Invariant: pure; used by traverser/search.ts when `flat` is given.
  */
 
@@ -51,4 +54,45 @@ export function fuseRrf(
       orNone(a.flatRank) - orNone(b.flatRank) ||
       (a.docId < b.docId ? -1 : a.docId > b.docId ? 1 : 0),
   );
+}
+
+/**
+ * Scored tree documents with a score of at least `minScore` (defaults to -Infinity: all of them) in
+ * tree order, then the flat documents not among them in flat order, then the remaining tree documents
+ * (`scored: false` ones among them). Output scores decrease strictly: tree entries of the first group
+ * keep their score; the others get scores below it.
+ */
+export function fuseAppend(
+  tree: readonly { docId: string; score: number; scored?: boolean }[],
+  flat: readonly { docId: string; score: number }[],
+  options: { minScore?: number } = {},
+): FusedDocument[] {
+  const minScore = options.minScore ?? Number.NEGATIVE_INFINITY;
+  const treeRank = new Map<string, number>();
+  tree.forEach((entry, i) => {
+    if (!treeRank.has(entry.docId)) treeRank.set(entry.docId, i + 1);
+  });
+  const flatOrder = flat.map((entry, i) => ({ ...entry, i })).sort((a, b) => b.score - a.score || a.i - b.i);
+  const flatRank = new Map<string, number>();
+  for (const entry of flatOrder) if (!flatRank.has(entry.docId)) flatRank.set(entry.docId, flatRank.size + 1);
+  const seen = new Set<string>();
+  const head: FusedDocument[] = [];
+  const tail: FusedDocument[] = [];
+  tree.forEach((entry) => {
+    if (seen.has(entry.docId)) return;
+    seen.add(entry.docId);
+    const doc = { docId: entry.docId, score: entry.score, treeRank: treeRank.get(entry.docId)!, flatRank: flatRank.get(entry.docId) ?? null };
+    (entry.scored !== false && entry.score >= minScore ? head : tail).push(doc);
+  });
+  const middle: FusedDocument[] = [];
+  for (const [docId, rank] of flatRank) {
+    if (!seen.has(docId)) middle.push({ docId, score: 0, treeRank: null, flatRank: rank });
+  }
+  // Scores below the head's lowest, strictly decreasing, so a sort by score keeps this order.
+  let floor = Math.min(0, ...head.map((doc) => doc.score));
+  for (const group of [middle, tail]) {
+    group.forEach((doc, i) => (doc.score = floor - (i + 1) / (group.length + 1)));
+    floor -= 1;
+  }
+  return [...head, ...middle, ...tail];
 }

@@ -39,7 +39,20 @@ export function resolveSearchOptions(partial: Partial<SearchOptions> = {}): Read
   fraction('pruneThreshold', o.pruneThreshold);
   oneOf('frontierScores', o.frontierScores, ['calibrated', 'raw']);
   oneOf('finalScore', o.finalScore, ['path', 'latent']);
-  oneOf('calibration', o.calibration, ['joint', 'none']);
+  oneOf('calibration', o.calibration, ['joint', 'offset', 'none']);
+  integer('innerAnchors', o.innerAnchors, 0);
+  const ridges = o.calibrationRidges;
+  if (typeof ridges !== 'object' || ridges === null || Array.isArray(ridges)) {
+    throw invalid('calibrationRidges', ridges, 'Use { offset?: number, scale?: number } (ridges > 0).');
+  }
+  for (const [key, value] of Object.entries(ridges)) {
+    if (key !== 'offset' && key !== 'scale') {
+      throw invalid(`calibrationRidges.${key}`, value, 'Only offset and scale ridges can be set.');
+    }
+    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
+      throw invalid(`calibrationRidges.${key}`, value, 'Use a finite number > 0 (1 is the default prior).');
+    }
+  }
   if (typeof o.pathRelevance !== 'boolean') throw invalid('pathRelevance', o.pathRelevance, 'Use true or false.');
   if (!(typeof o.seed === 'string' || (typeof o.seed === 'number' && Number.isFinite(o.seed)))) {
     throw invalid('seed', o.seed, 'Use a finite number or a string.');
@@ -59,7 +72,7 @@ export function resolveSearchOptions(partial: Partial<SearchOptions> = {}): Read
   if (o.flat !== undefined) {
     const flat = o.flat;
     if (typeof flat !== 'object' || flat === null || !Array.isArray(flat.results)) {
-      throw invalid('flat', flat, 'Use { results: [{ docId, score }], weight?, method?: "rrf", k? }.');
+      throw invalid('flat', flat, 'Use { results: [{ docId, score }], weight?, method?: "rrf" | "append", k?, minScore? }.');
     }
     flat.results.forEach((entry, i) => {
       if (typeof entry?.docId !== 'string' || typeof entry.score !== 'number' || !Number.isFinite(entry.score)) {
@@ -72,7 +85,10 @@ export function resolveSearchOptions(partial: Partial<SearchOptions> = {}): Read
     if (flat.k !== undefined && !(typeof flat.k === 'number' && Number.isFinite(flat.k) && flat.k > 0)) {
       throw invalid('flat.k', flat.k, 'Use a number > 0; 60 is the usual RRF constant.');
     }
-    if (flat.method !== undefined) oneOf('flat.method', flat.method, ['rrf']);
+    if (flat.method !== undefined) oneOf('flat.method', flat.method, ['rrf', 'append']);
+    if (flat.minScore !== undefined && !(typeof flat.minScore === 'number' && Number.isFinite(flat.minScore))) {
+      throw invalid('flat.minScore', flat.minScore, 'Use a finite score (0..1 for latents), or leave it out.');
+    }
   }
   return Object.freeze(o);
 }

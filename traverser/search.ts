@@ -2,9 +2,10 @@
  * The online half of LATTICE (arXiv 2510.13217): a judge-guided beam search down the semantic tree.
  * Each iteration expands the best B frontier nodes by path relevance: every node's children are
  * judged in a slate with anchor nodes (traverser/slate.ts, score.ts), all scores so far are
- * re-calibrated jointly (calibrate.ts), path relevance is recomputed (path-relevance.ts) and the
- * next beam is chosen (beam.ts). Leaves reached are ranked by their final score (rank.ts),
- * optionally fused with a flat ranking (fuse.ts).
+ * re-calibrated jointly, a scale and an offset per slate (calibrate.ts, warm-started from the
+ * previous iteration's scales), path relevance is recomputed (path-relevance.ts) and the next beam
+ * is chosen (beam.ts). Leaves reached are ranked by their final score (rank.ts), optionally fused
+ * with a flat ranking (fuse.ts). Seeds (flat retrieval hits) are judged in one extra slate at iteration 0.
  * Stops after `iterations`, on an empty frontier, on budget exhaustion or abort, always returning
  * the best ranking so far. Invariant: imports nothing from indexer/ or the CLI; deterministic
  * for the same tree, judge answers, query and seed.
@@ -15,12 +16,12 @@ import { isLeaf } from '../src/tree.js';
 import type { TreeReader } from '../src/tree.js';
 import { addUsage, emptyUsage } from '../src/types.js';
 import type { Judge, TreeNode, Usage } from '../src/types.js';
-import { referenceNode, selectBeam } from './beam.js';
+import { referenceNode, selectBeam, topEntries } from './beam.js';
 import type { FrontierEntry } from './beam.js';
 import { calibrate } from './calibrate.js';
 import type { Observation } from './calibrate.js';
 import { Exclusion } from './exclusion.js';
-import { fuseRrf } from './fuse.js';
+import { fuseAppend, fuseRrf } from './fuse.js';
 import { resolveSearchOptions } from './options.js';
 import { leafScore, pathRelevance } from './path-relevance.js';
 import type { PathNode } from './path-relevance.js';
@@ -98,6 +99,8 @@ class SearchRun {
   private fallbackCalls = 0;
   private judgeMs = 0;
   private seedsIgnored = 0;
+  /** Slate scales of the last calibration fit, the next fit's starting point. */
+  private scales: ReadonlyMap<number, number> = new Map();
 
   constructor(
     private readonly tree: TreeReader,
@@ -255,15 +258,24 @@ class SearchRun {
         state.expanded = true;
         continue;
       }
-      const reference =
-        state.node.parentId === null
-          ? null
-          : referenceNode(
-              this.order.filter((other) => other.latent !== null),
-              state.depth,
-            );
+      const scored = state.node.parentId === null ? [] : this.order.filter((other) => other.latent !== null);
+      const reference = state.node.parentId === null ? null : referenceNode(scored, state.depth);
+      const innerAnchors =
+        reference === null || opts.innerAnchors <= 1
+          ? []
+          : topEntries(
+              scored.filter((other) => !other.leaf && other.depth >= 1 && other.depth <= state.depth && other !== reference),
+              opts.innerAnchors - 1,
+            ).map((other) => other.node);
       slates.push(
-        ...buildSlates({ iteration, parent: state.node, parts: state.pending, calibration, reference: reference?.node ?? null }),
+        ...buildSlates({
+          iteration,
+          parent: state.node,
+          parts: state.pending,
+          calibration,
+          reference: opts.innerAnchors >= 1 ? reference?.node ?? null : null,
+          innerAnchors,
+        }),
       );
     }
     return slates;
@@ -353,7 +365,13 @@ class SearchRun {
 
   private refit(): void {
     const { opts } = this;
-    const fit = calibrate(this.observations, { method: opts.calibration });
+    const fit = calibrate(this.observations, {
+      method: opts.calibration,
+      ...(opts.calibrationRidges.offset !== undefined ? { offsetRidge: opts.calibrationRidges.offset } : {}),
+      ...(opts.calibrationRidges.scale !== undefined ? { scaleRidge: opts.calibrationRidges.scale } : {}),
+      initialScales: this.scales,
+    });
+    this.scales = fit.scales;
     for (const state of this.order) state.latent = fit.latents.get(state.id) ?? null;
     const nodes: PathNode[] = this.order.map((state) => ({
       id: state.id,
@@ -411,11 +429,14 @@ class SearchRun {
     if (opts.flat) {
       const byDoc = new Map(ranked.map((entry) => [entry.docId, entry]));
       const flat = opts.flat.results.filter((entry) => !this.exclusion.has(entry.docId));
-      const fused = fuseRrf(
-        ranked.map((entry) => entry.docId),
-        flat,
-        { ...(opts.flat.weight !== undefined ? { weight: opts.flat.weight } : {}), ...(opts.flat.k !== undefined ? { k: opts.flat.k } : {}) },
-      );
+      const fused =
+        opts.flat.method === 'append'
+          ? fuseAppend(ranked, flat, opts.flat.minScore !== undefined ? { minScore: opts.flat.minScore } : {})
+          : fuseRrf(
+              ranked.map((entry) => entry.docId),
+              flat,
+              { ...(opts.flat.weight !== undefined ? { weight: opts.flat.weight } : {}), ...(opts.flat.k !== undefined ? { k: opts.flat.k } : {}) },
+            );
       chosen = [];
       for (const entry of fused) {
         if (chosen.length >= opts.topK) break;
@@ -463,7 +484,15 @@ class SearchRun {
         ...(this.seedsIgnored > 0 ? { seedsIgnored: this.seedsIgnored } : {}),
         ...(fallbackJudge ? { fallbackJudge: { provider: fallbackJudge.provider, modelId: fallbackJudge.modelId } } : {}),
         ...(flat
-          ? { flat: { results: flat.results.length, weight: flat.weight ?? 1, method: flat.method ?? 'rrf', k: flat.k ?? 60 } }
+          ? {
+              flat: {
+                results: flat.results.length,
+                weight: flat.weight ?? 1,
+                method: flat.method ?? 'rrf',
+                k: flat.k ?? 60,
+                ...(flat.minScore !== undefined ? { minScore: flat.minScore } : {}),
+              },
+            }
           : {}),
       },
       slates: this.slateTrace,

@@ -5,7 +5,9 @@
  * several slates let calibration put slates on one scale. A slate of leaves gets calibration
  * leaves (the best leaf so far plus a weighted draw, as the reference's mixture-threshold
  * sampling); any other slate, or a leaf slate before any leaf is known, gets the reference
- * node: the best scored node one level above the children.
+ * node (the best scored node one level above the children) and, beyond the reference's single
+ * anchor, the best scored inner nodes higher up (SearchOptions.innerAnchors): one anchor carries
+ * 25 points of judge noise straight into the slate's fitted offset and scale; several average it out.
  * Invariant: deterministic for a given generator; no node appears twice in a slate.
  */
 import { isLeaf } from '../src/tree.js';
@@ -174,12 +176,15 @@ export interface BuildSlatesInput {
   calibration: CalibrationDraw;
   /** Best scored node at the parent's depth; null at the root. */
   reference: TreeNode | null;
+  /** More anchors for slates that are not all leaves, after the reference node (see SearchOptions.innerAnchors). Defaults to none. */
+  innerAnchors?: readonly TreeNode[];
 }
 
 /**
  * One slate per pending part: the children in tree order, then the anchors. Leaf slates take the
  * calibration leaves (anchor first, the drawn ones by preorder), or the reference node while no leaf
- * has been scored; other slates take the reference node. Nodes already among the children are skipped.
+ * has been scored; other slates take the reference node, then `innerAnchors`. Nodes already in the
+ * slate are skipped.
  */
 export function buildSlates(input: BuildSlatesInput): Slate[] {
   const slates: Slate[] = [];
@@ -192,8 +197,9 @@ export function buildSlates(input: BuildSlatesInput): Slate[] {
       const drawn = [...input.calibration.drawn].sort((x, y) => x.preorder - y.preorder);
       extras.push({ node: input.calibration.anchor, role: 'anchor' });
       for (const node of drawn) extras.push({ node, role: 'calibration' });
-    } else if (input.reference) {
-      extras.push({ node: input.reference, role: 'anchor' });
+    } else {
+      if (input.reference) extras.push({ node: input.reference, role: 'anchor' });
+      if (!allLeaves) for (const node of input.innerAnchors ?? []) extras.push({ node, role: 'anchor' });
     }
     for (const extra of extras) {
       if (present.has(extra.node.id)) continue;

@@ -1,8 +1,9 @@
 /**
  * `openIndex(path)`: the library's handle on a built index, for RAG pipelines and the CLI.
  * It opens the file read-only, refuses an unfinished or foreign file, and wires the
- * traverser to a judge (lexical by default; an LLM or your own Judge on request), with
- * optional flat retrieval (BM25 or dense) for fusion, seeding and baselines.
+ * traverser to a judge (lexical by default; an LLM or your own Judge on request), with flat
+ * retrieval (BM25 or dense) for seeding (BM25's top 20 by default, DEFAULT_SEED_WITH; seedWith: false
+ * searches from the root alone), fusion and baselines.
  * Why a class over the store: the lexical statistics, the flat indexes and the embedder are
  * loaded lazily once and shared by every search; many searches may run at once on one handle.
  */
@@ -46,14 +47,21 @@ export interface OpenIndexOptions {
 export interface IndexSearchOptions extends Partial<SearchOptions> {
   /** Judge for this search; overrides the index's default. */
   judge?: JudgeChoice;
-  /** Fuse the tree ranking with a flat ranking from this retriever (reciprocal-rank fusion). Defaults to none. */
+  /** Fuse the tree ranking with a flat ranking from this retriever (see fusionMethod). Defaults to none. */
   fusion?: FlatRetriever | false;
-  /** Weight of the flat list in fusion (the tree list weighs 1). Defaults to 1. */
+  /** 'rrf': reciprocal-rank fusion; 'append': the flat results fill the tail after the tree's. Defaults to 'rrf'. */
+  fusionMethod?: 'rrf' | 'append';
+  /** 'append' fusion: tree documents scoring below this rank after the flat ones. Defaults to none (all tree documents first). */
+  fusionMinScore?: number;
+  /** Weight of the flat list in RRF fusion (the tree list weighs 1). Defaults to 1. */
   fusionWeight?: number;
   /** Flat results fetched for fusion. Defaults to 100. */
   fusionDepth?: number;
-  /** Seed the search with the top-N documents of this flat retriever (see SearchOptions.seeds). Defaults to none. */
-  seedWith?: { retriever: FlatRetriever; count: number };
+  /**
+   * Seed the search with the top `count` documents of a flat retriever (see SearchOptions.seeds);
+   * false, or count 0, searches from the root alone (the paper's search). Defaults to DEFAULT_SEED_WITH.
+   */
+  seedWith?: { retriever: FlatRetriever; count: number } | false;
   /** Store the search (options, hits, trace) in the index's traces table. Defaults to false. */
   saveTrace?: boolean;
 }
@@ -98,6 +106,37 @@ export interface IndexStats {
   build: unknown;
   corpus: unknown;
   cachedModelAnswers: number;
+}
+
+/**
+ * Seeding of `LatticeIndex.search` unless a search says otherwise: the top 20 BM25 hits, judged in one
+ * extra slate at iteration 0. Measured on SciFact train (809 queries, about 40 judge calls a query, the
+ * other defaults): nDCG@10 from the root vs seeded, simulated judge (5 judge seeds) 0.919 vs 0.987,
+ * lexical judge 0.282 vs 0.698 (BM25 flat: 0.697); 10 / 20 / 40 seeds gave 0.984 / 0.987 / 0.989 with
+ * the simulated judge. Pass `seedWith: false` (or count 0) to search from the root alone.
+ */
+export const DEFAULT_SEED_WITH: Readonly<{ retriever: FlatRetriever; count: number }> = Object.freeze({ retriever: 'bm25', count: 20 });
+
+function checkSeedWith(seedWith: unknown): void {
+  const value = seedWith as { retriever?: unknown; count?: unknown } | null;
+  if (typeof value !== 'object' || value === null || (value.retriever !== 'bm25' && value.retriever !== 'dense')) {
+    throw new LatticeError('CONFIG_INVALID', `Invalid seedWith ${describeValue(seedWith)}.`, {
+      hint: "Use { retriever: 'bm25' | 'dense', count: 20 }, or false to search from the root alone.",
+    });
+  }
+  if (typeof value.count !== 'number' || !Number.isInteger(value.count) || value.count < 0) {
+    throw new LatticeError('CONFIG_INVALID', `Invalid seedWith.count ${describeValue(value.count)}.`, {
+      hint: 'Use a whole number >= 0 (0 searches from the root alone; at most maxSlateSize seeds are judged).',
+    });
+  }
+}
+
+function describeValue(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
 }
 
 /** Retries seen by the LLM judge's client, attributed to the search whose call it was. */
@@ -149,15 +188,24 @@ export class LatticeIndex {
     if (typeof query !== 'string' || query.trim() === '') {
       throw new LatticeError('CONFIG_INVALID', 'The query is empty.', { hint: 'Pass a question or keywords to search for.' });
     }
-    const { judge: judgeChoice, fusion, fusionWeight, fusionDepth, seedWith, saveTrace, ...searchOptions } = options;
+    const { judge: judgeChoice, fusion, fusionMethod, fusionMinScore, fusionWeight, fusionDepth, seedWith: seedOption, saveTrace, ...searchOptions } =
+      options;
+    // Explicit `seeds` replace the default seeding; an explicit `seedWith` still applies (and wins).
+    const seedWith = seedOption ?? (searchOptions.seeds === undefined ? DEFAULT_SEED_WITH : false);
     const judge = this.judge(judgeChoice ?? this.options.judge ?? 'lexical');
     const exclude = new Set(searchOptions.excludeIds ?? []);
     const resolved: Partial<SearchOptions> = { ...searchOptions };
     if (judge.provider !== 'lexical' && !resolved.fallbackJudge) resolved.fallbackJudge = this.lexicalJudge();
     if (fusion) {
       const results = await this.flatSearch(fusion, query, fusionDepth ?? 100, exclude);
-      resolved.flat = { results, ...(fusionWeight === undefined ? {} : { weight: fusionWeight }) };
+      resolved.flat = {
+        results,
+        ...(fusionMethod === undefined ? {} : { method: fusionMethod }),
+        ...(fusionMinScore === undefined ? {} : { minScore: fusionMinScore }),
+        ...(fusionWeight === undefined ? {} : { weight: fusionWeight }),
+      };
     }
+    if (seedWith !== false) checkSeedWith(seedWith);
     if (seedWith && seedWith.count > 0) {
       const seeds = await this.flatSearch(seedWith.retriever, query, seedWith.count, exclude);
       resolved.seeds = seeds.map((s) => s.docId);

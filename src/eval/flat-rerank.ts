@@ -9,7 +9,7 @@
  */
 import { LatticeError } from '../errors.js';
 import { addUsage, emptyUsage, type Judge, type JudgeCandidate, type Usage } from '../types.js';
-import { calibrate, type Observation } from '../../traverser/calibrate.js';
+import { calibrate, type CalibrationMethod, type Observation } from '../../traverser/calibrate.js';
 import type { ScoredDoc } from './trec-ranking.js';
 
 export interface FlatRerankOptions {
@@ -28,7 +28,7 @@ export interface FlatRerankOptions {
   /** Top flat hits repeated in every slate after the first. Defaults to 2. */
   anchors?: number;
   /** 'joint' calibrates across slates (default); 'none' ranks by each document's last raw score. */
-  calibration?: 'joint' | 'none';
+  calibration?: CalibrationMethod;
   /** Slates judged at once. Defaults to 4. */
   concurrency?: number;
 }

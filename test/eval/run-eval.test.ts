@@ -157,7 +157,8 @@ describe('systems on a built index', () => {
     const judge = simulatedJudgeFor(index, ds.qrels);
     const tree = await evaluateSystem(treeSystem(index, { name: 'tree', judge, search: { iterations: 6 } }), ds);
     expect(tree.calls).toBeGreaterThan(1);
-    expect(tree.calls).toBeLessThanOrEqual(11);
+    // Six iterations of beam 2 (the first expands only the root), plus the default BM25 seed slate.
+    expect(tree.calls).toBeLessThanOrEqual(12);
     expect(tree.tokens).toBeGreaterThan(0);
     expect(tree.slateSize).toBeGreaterThan(1);
     // The oracle-driven search must beat chance by far on the sample.

@@ -76,11 +76,11 @@ describe('search', () => {
   it('orders the raw frontier by the reference formula, including the 0.09 cutoff', async () => {
     const score = (c: { title: string; kind: string; docId?: string; text: string }) =>
       c.title === 'C3' ? 5 : targetScore(['g'])(c as never, undefined as never);
-    const raw = await search(T1, new ScriptedJudge(score), 'q', { iterations: 3, frontierScores: 'raw' });
+    const raw = await search(T1, new ScriptedJudge(score), 'q', { iterations: 3, frontierScores: 'raw', alpha: 0.5 });
     const frontier = new Map(raw.trace.iterations[2]!.frontier.map((f) => [f.id, f.p]));
     expect(frontier.get(byTitle(T1, 'C21'))).toBeCloseTo(0.85, 6);
     expect(frontier.get(byTitle(T1, 'C3'))).toBeCloseTo(0.05, 6);
-    const calibrated = await search(T1, new ScriptedJudge(score), 'q', { iterations: 3, frontierScores: 'calibrated' });
+    const calibrated = await search(T1, new ScriptedJudge(score), 'q', { iterations: 3, frontierScores: 'calibrated', alpha: 0.5 });
     const cal = new Map(calibrated.trace.iterations[2]!.frontier.map((f) => [f.id, f.p]));
     // The paper's convention has no cutoff: C3 keeps half of the root's relevance.
     expect(cal.get(byTitle(T1, 'C3'))).toBeGreaterThan(0.45);
@@ -352,12 +352,29 @@ describe('search', () => {
       ['q', { budget: { calls: -1 } }],
       ['q', { flat: { results: [{ docId: 'a', score: Number.NaN }] } }],
       ['q', { excludeIds: 'a' }],
+      ['q', { calibration: 'affine' }],
+      ['q', { innerAnchors: -1 }],
+      ['q', { innerAnchors: 1.5 }],
+      ['q', { calibrationRidges: { offset: 0 } }],
+      ['q', { calibrationRidges: { slope: 1 } }],
+      ['q', { calibrationRidges: null }],
+      ['q', { flat: { results: [], method: 'interleave' } }],
+      ['q', { flat: { results: [], method: 'append', minScore: Number.NaN } }],
     ];
     for (const [query, options] of bad) {
       await expect(search(T1, judge, query, options as never)).rejects.toSatisfy((e: unknown) => isLatticeError(e, 'CONFIG_INVALID'));
     }
     expect(judge.calls).toBe(0);
     await expect(search(T1, judge, 'q', { beamSize: undefined })).resolves.toBeDefined();
-    expect(DEFAULT_SEARCH_OPTIONS).toMatchObject({ beamSize: 2, iterations: 20, calibrationNodes: 10, alpha: 0.5, topK: 10 });
+    expect(DEFAULT_SEARCH_OPTIONS).toMatchObject({
+      beamSize: 2,
+      iterations: 20,
+      calibrationNodes: 10,
+      alpha: 0.7,
+      finalScore: 'latent',
+      calibration: 'joint',
+      innerAnchors: 5,
+      topK: 10,
+    });
   });
 });

@@ -29,12 +29,15 @@ interface EvalArgs {
   'prune-threshold'?: number;
   'frontier-scores'?: 'calibrated' | 'raw';
   'final-score'?: 'path' | 'latent';
-  calibration?: 'joint' | 'none';
+  calibration?: 'joint' | 'offset' | 'none';
+  'inner-anchors'?: number;
+  'fusion-method'?: 'rrf' | 'append';
+  'fusion-min-score'?: number;
   'path-relevance': boolean;
   fusion?: 'bm25' | 'dense';
   'fusion-weight'?: number;
-  'seed-with'?: 'bm25' | 'dense';
-  seeds: number;
+  'seed-with'?: 'bm25' | 'dense' | 'none';
+  seeds?: number;
   seed?: number;
   'sim-seed'?: number;
   'sim-scale-min'?: number;
@@ -73,18 +76,21 @@ export const evalCommand: CommandModule<EvalArgs> = {
       .option('beam', { alias: 'B', type: 'number', describe: 'Frontier nodes expanded per iteration (default 2)' })
       .option('iterations', { alias: 'N', type: 'number', describe: 'Maximum iterations (default 20)' })
       .option('budget-calls', { type: 'number', describe: 'Judge calls per query at most' })
-      .option('alpha', { type: 'number', describe: "Weight of the parent's path relevance (default 0.5)" })
+      .option('alpha', { type: 'number', describe: "Weight of the parent's path relevance (default 0.7)" })
       .option('calibration-nodes', { type: 'number', describe: 'Calibration leaves per leaf slate (default 10)' })
       .option('max-slate', { type: 'number', describe: 'Most children shown in one slate (default 40)' })
       .option('prune-threshold', { type: 'number', describe: 'Do not expand nodes scored below this (0..1)' })
       .option('frontier-scores', { choices: ['calibrated', 'raw'] as const, describe: 'Frontier order from calibrated or raw scores' })
-      .option('final-score', { choices: ['path', 'latent'] as const, describe: 'Leaf score: path-weighted (reference) or latent only' })
-      .option('calibration', { choices: ['joint', 'none'] as const, describe: 'Calibrate scores jointly, or use raw scores (ablation)' })
+      .option('final-score', { choices: ['path', 'latent'] as const, describe: 'Leaf score: calibrated score alone (default) or path-weighted (reference)' })
+      .option('calibration', { choices: ['joint', 'offset', 'none'] as const, describe: 'Per-slate scale and offset (default), offset only (reference model), or raw scores (ablation)' })
+      .option('inner-anchors', { type: 'number', describe: 'Anchors re-judged in every inner slate (default 5)' })
       .option('path-relevance', { type: 'boolean', default: true, describe: 'Use path relevance (--no-path-relevance for the ablation)' })
       .option('fusion', { choices: ['bm25', 'dense'] as const, describe: 'Fuse the tree ranking with a flat ranking (reciprocal rank)' })
       .option('fusion-weight', { type: 'number', describe: 'Weight of the flat list in fusion (default 1)' })
-      .option('seed-with', { choices: ['bm25', 'dense'] as const, describe: 'Seed the search with the top hits of a flat retriever' })
-      .option('seeds', { type: 'number', default: 20, describe: 'Seed documents with --seed-with' })
+      .option('fusion-method', { choices: ['rrf', 'append'] as const, describe: 'rrf (default): reciprocal rank; append: flat results fill the tail' })
+      .option('fusion-min-score', { type: 'number', describe: 'With append: tree results scored below this go after the flat ones' })
+      .option('seed-with', { choices: ['bm25', 'dense', 'none'] as const, describe: 'Seed the search with top flat hits (default bm25); none searches from the root' })
+      .option('seeds', { type: 'number', describe: 'Seed documents (default 20); 0 searches from the root alone' })
       .option('seed', { type: 'number', describe: 'Seed of the calibration-leaf draws' })
       .option('sim-seed', { type: 'number', describe: 'Simulated judge: seed (default 0)' })
       .option('sim-scale-min', { type: 'number', describe: 'Simulated judge: slate scale lower bound (default 0.6)' })
@@ -99,6 +105,7 @@ export const evalCommand: CommandModule<EvalArgs> = {
       .option('out', { type: 'string', describe: 'Also write the full report (per-query figures included) as JSON' })
       .example('$0 eval scifact.db --dataset ../datasets/scifact --baseline all', 'Local mode against BM25 and dense')
       .example('$0 eval scifact.db --dataset ../datasets/scifact --judge simulated --baseline rerank', 'Simulated judge vs flat rerank')
+      .example('$0 eval scifact.db --dataset ../datasets/scifact --judge simulated --seeds 0', 'From the root alone (no BM25 seeds)')
       .example('$0 eval scifact.db --dataset ../datasets/scifact --split train --json > train.json', 'Tune on train') as unknown as Argv<EvalArgs>,
   handler: async (args: EvalArgs, io: CliIO) => {
     const { runEval } = await import('../../eval/run-eval.js');
@@ -111,9 +118,7 @@ export const evalCommand: CommandModule<EvalArgs> = {
         if (args.judge !== 'llm') baselines.add('rerank');
       } else baselines.add(b as 'bm25' | 'dense' | 'rerank');
     }
-    if (args.seeds !== undefined && !(Number.isInteger(args.seeds) && args.seeds >= 0)) {
-      throw new LatticeError('CONFIG_INVALID', `Invalid --seeds ${String(args.seeds)}.`, { hint: 'Use a whole number >= 0.' });
-    }
+    const { seedOption } = await import('./query.js');
     const search = {
       ...(args.beam !== undefined ? { beamSize: args.beam } : {}),
       ...(args.iterations !== undefined ? { iterations: args.iterations } : {}),
@@ -125,10 +130,13 @@ export const evalCommand: CommandModule<EvalArgs> = {
       ...(args['frontier-scores'] ? { frontierScores: args['frontier-scores'] } : {}),
       ...(args['final-score'] ? { finalScore: args['final-score'] } : {}),
       ...(args.calibration ? { calibration: args.calibration } : {}),
+      ...(args['inner-anchors'] !== undefined ? { innerAnchors: args['inner-anchors'] } : {}),
       ...(args['path-relevance'] === false ? { pathRelevance: false } : {}),
       ...(args.fusion ? { fusion: args.fusion } : {}),
       ...(args['fusion-weight'] !== undefined ? { fusionWeight: args['fusion-weight'] } : {}),
-      ...(args['seed-with'] && args.seeds > 0 ? { seedWith: { retriever: args['seed-with'], count: args.seeds } } : {}),
+      ...(args['fusion-method'] ? { fusionMethod: args['fusion-method'] } : {}),
+      ...(args['fusion-min-score'] !== undefined ? { fusionMinScore: args['fusion-min-score'] } : {}),
+      ...seedOption(args['seed-with'], args.seeds),
       ...(args.seed !== undefined ? { seed: args.seed } : {}),
     };
     const simulated = {
