@@ -40,7 +40,7 @@ describe('LatticeIndex.search seeding', () => {
   });
 
   it('searches from the root alone with seedWith false or count 0', async () => {
-    for (const seedWith of [false, { retriever: 'bm25' as const, count: 0 }]) {
+    for (const seedWith of [false as const, { retriever: 'bm25' as const, count: 0 }]) {
       const result = await index.search(query, { iterations: 3, seedWith });
       expect(seedSlate(result)).toBeUndefined();
       expect(result.trace.options.seeds).toEqual([]);
