@@ -58,6 +58,7 @@ export function assembleTree(root: DraftNode): { records: NodeRecord[]; stats: T
       charEnd: node.chunk ? node.chunk.end : null,
       title: node.title,
       summary: node.kind === 'cluster' ? node.summary ?? '' : null,
+      keywords: node.kind === 'cluster' ? node.keywords : null,
       numDocuments: 0,
       numChildren: node.children.length,
       preorder,

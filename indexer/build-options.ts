@@ -45,6 +45,11 @@ export interface BuildOptions {
   summaryWords?: number;
   /** Characters of each child's text shown to the summariser. Defaults to 1,200. */
   summaryChildChars?: number;
+  /**
+   * Most keywords in a cluster's keyword profile (the terms carrying the most BM25 weight in the
+   * documents under it, shown after its summary). Defaults to 1,000; 0 stores none.
+   */
+  keywords?: number;
   /** Documents longer than this many characters are split into chunks. Defaults to 4,000. */
   chunkSize?: number;
   /** Characters shared by consecutive chunks. Defaults to 200. */
@@ -77,6 +82,7 @@ export const DEFAULT_BUILD_OPTIONS = {
   timeoutMs: 60_000,
   summaryWords: 100,
   summaryChildChars: 1200,
+  keywords: 1000,
   chunkSize: 4000,
   chunkOverlap: 200,
   skipBad: false,
@@ -109,6 +115,8 @@ export interface BuildParams {
   summarizer: { provider: string; modelId: string };
   summaryWords: number;
   summaryChildChars: number;
+  /** Most keywords per cluster profile (absent in indexes built before profiles existed). */
+  keywords: number;
   chunkSize: number;
   chunkOverlap: number;
   seed: number;
@@ -133,6 +141,7 @@ export function validateBuildOptions(options: BuildOptions): void {
   intIn('dimensions', options.dimensions, 2, 4096);
   intIn('concurrency', options.concurrency, 1, 256);
   intIn('summary-words', options.summaryWords, 10, 2000);
+  intIn('keywords', options.keywords, 0, 100_000);
   intIn('chunk-size', options.chunkSize, 200, 10_000_000);
   intIn('chunk-overlap', options.chunkOverlap, 0, 1_000_000);
   const chunkSize = options.chunkSize ?? DEFAULT_BUILD_OPTIONS.chunkSize;

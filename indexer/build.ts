@@ -1,7 +1,8 @@
 /**
  * `buildIndex`: corpus in, one SQLite index file out. The offline half of LATTICE.
  * Steps: load and validate → chunk → fit the local embedder (or use a model) → embed the
- * leaves → cluster (bottom-up or top-down) → summarise level by level → number and write.
+ * leaves → cluster (bottom-up or top-down) → summarise level by level → keyword profiles from
+ * the BM25 statistics → number and write.
  * Resumability: every paid model answer is committed to the index's cache the moment it
  * arrives, and every other step is deterministic for a seed, so re-running a killed build
  * redoes the cheap local work, pays for nothing twice and writes the same tree. The tree
@@ -28,6 +29,7 @@ import { isClusterLeaf, splitTopDown, type ClusterTree } from './cluster/top-dow
 import { clusterDraft, documentDraft, type DraftNode } from './draft-tree.js';
 import { embedAll, meanVector } from './embed.js';
 import { estimateBuild, type DryRunReport } from './estimate-build.js';
+import { keywordProfiles } from './keyword-profile.js';
 import { loadCorpus, type LoadIssue } from './load/index.js';
 import { embeddingText, prepareLeaves, type LeafDocument } from './prepare-leaves.js';
 import { checkProviderSettings, createBuildProviders, type BuildProviders } from './providers.js';
@@ -145,8 +147,9 @@ export async function buildIndex(options: BuildOptions): Promise<BuildResult> {
     store.markStep('summarize', 'done');
 
     progress({ stage: 'write', done: 0, total: 1 });
-    const { records, stats } = assembleTree(root);
     const bm25 = Bm25Index.build(leaves.map(({ doc }) => ({ id: doc.id, text: doc.title ? `${doc.title} ${doc.text}` : doc.text })));
+    keywordProfiles(root, { stats: bm25.stats(), maxKeywords: o.keywords });
+    const { records, stats } = assembleTree(root);
     const seconds = (performance.now() - started) / 1000;
     const report: BuildReport = {
       output,
@@ -230,6 +233,7 @@ function buildParams(
     summarizer: { provider: summarizer.provider, modelId: summarizer.modelId },
     summaryWords: o.summaryWords,
     summaryChildChars: o.summaryChildChars,
+    keywords: o.keywords,
     chunkSize: o.chunkSize,
     chunkOverlap: o.chunkOverlap,
     seed: o.seed,

@@ -11,6 +11,8 @@ export interface DraftNode {
   title: string;
   /** Cluster summary; null for documents and chunks. */
   summary: string | null;
+  /** Cluster keyword profile (keyword-profile.ts), most distinctive first; null until computed and for documents and chunks. */
+  keywords: string[] | null;
   doc: CorpusDocument | null;
   chunk: Chunk | null;
   children: DraftNode[];
@@ -22,6 +24,7 @@ export function documentDraft(doc: CorpusDocument, chunks: Chunk[], embedding: F
     kind: 'document',
     title: doc.title,
     summary: null,
+    keywords: null,
     doc,
     chunk: null,
     embedding,
@@ -29,6 +32,7 @@ export function documentDraft(doc: CorpusDocument, chunks: Chunk[], embedding: F
       kind: 'chunk',
       title: doc.title ? `${doc.title} (part ${chunk.index + 1}/${chunks.length})` : `part ${chunk.index + 1}/${chunks.length}`,
       summary: null,
+      keywords: null,
       doc,
       chunk,
       children: [],
@@ -38,7 +42,7 @@ export function documentDraft(doc: CorpusDocument, chunks: Chunk[], embedding: F
 }
 
 export function clusterDraft(children: DraftNode[], embedding: Float32Array | null): DraftNode {
-  return { kind: 'cluster', title: '', summary: null, doc: null, chunk: null, children, embedding };
+  return { kind: 'cluster', title: '', summary: null, keywords: null, doc: null, chunk: null, children, embedding };
 }
 
 /** What a summariser reads about a node: a cluster's summary, or a document's title and opening. */

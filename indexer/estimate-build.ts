@@ -1,13 +1,14 @@
 /**
  * `--dry-run`: how many summary (and embedding) calls a build would make and roughly how
  * many tokens they would take, computed from the loaded corpus without calling anything.
- * How: cluster counts follow from the corpus size alone (bottom-up: the partition's group
- * count per level; top-down: the splitter's fan-out rule with even splits), and token counts
+ * How: cluster counts follow from the corpus size alone (bottom-up: the level planner's group
+ * count per level, level-sizes.ts; top-down: the splitter's fan-out rule with even splits), and token counts
  * from the characters each prompt would carry at about four characters per token.
  * These are estimates and are labelled so; the real build reports exact figures.
  */
 import type { LoadIssue } from './load/index.js';
-import { groupCount, resolveGroupBounds } from './cluster/balanced-partition.js';
+import { resolveGroupBounds } from './cluster/balanced-partition.js';
+import { levelSizes, rootChildren } from './cluster/level-sizes.js';
 import type { BuildStrategy } from './build-options.js';
 import type { LeafDocument } from './prepare-leaves.js';
 
@@ -86,18 +87,10 @@ export function estimateBuild(
   };
 }
 
-/** Bottom-up: partition levels until at most M items remain, then one root. */
+/** Bottom-up: the planned levels until at most M items remain, then one root. */
 function bottomUpLevels(n: number, m: number): number[] {
   if (n === 0) return [];
-  const bounds = resolveGroupBounds({ maxSize: m });
-  const levels: number[] = [];
-  let items = n;
-  while (items > m) {
-    items = groupCount(items, bounds);
-    levels.push(items);
-  }
-  levels.push(1);
-  return levels;
+  return [...levelSizes(n, resolveGroupBounds({ maxSize: m })), 1];
 }
 
 /** Top-down: leaf groups of about 0.8·M under splits of M children, with even splits assumed. */
@@ -113,7 +106,7 @@ function topDownLevels(n: number, m: number): number[] {
       return 0;
     }
     if (size <= m * m) {
-      add(0, Math.max(2, Math.min(m, Math.ceil(size / (0.8 * m)))));
+      add(0, Math.max(2, rootChildren(size, resolveGroupBounds({ maxSize: m, fill: 0.8 }))));
       add(1, 1);
       return 1;
     }

@@ -1,7 +1,7 @@
 /**
  * The quality benchmark behind BENCHMARKS.md, on the test judgments of SciFact, NPL, Cranfield and CISI:
  * flat BM25 and dense; the tree in local mode (lexical judge), alone and fused; the tree with the
- * simulated judge (recommended and reference settings) and its ablations; flat BM25 reranked by the same
+ * simulated judge (defaults, from the root, reference settings) and its ablations; flat BM25 reranked by the same
  * judge at equal calls; curves against calls and noise; sweeps over offset spread and miss probability.
  * Writes the markdown report, SVG plots and a JSON dump. Settings were chosen on SciFact train only.
  * Run: npx tsc -p . && node dist/scripts/bench-quality.js [--datasets scifact,npl,cranfield,cisi]
@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildIndex } from '../indexer/build.js';
 import type { BuildReport } from '../indexer/build.js';
-import { openIndex, type IndexSearchOptions, type LatticeIndex } from '../src/api/lattice-index.js';
+import { DEFAULT_SEED_WITH, openIndex, type IndexSearchOptions, type LatticeIndex } from '../src/api/lattice-index.js';
 import { loadEvalDataset } from '../src/eval/dataset.js';
 import {
   bm25System,
@@ -36,15 +36,17 @@ const repoRoot = fs.existsSync(path.resolve(here, '../package.json')) ? path.res
 const datasetsRoot = path.resolve(repoRoot, '../shared/datasets');
 
 /**
- * Search settings measured on SciFact train (simulated and lexical judges) and used as "recommended":
- * seed the search with the top 20 BM25 hits, weigh the parent's path relevance 0.7, rank leaves by their
- * calibrated score alone. Everything else is DEFAULT_SEARCH_OPTIONS.
+ * The search defaults (measured on SciFact train): seeded with BM25's top 20 (DEFAULT_SEED_WITH), alpha 0.7,
+ * per-slate scale and offset calibration, 5 anchors per inner slate, leaves ranked by calibrated score.
  */
-const RECOMMENDED: IndexSearchOptions = Object.freeze({
-  seedWith: { retriever: 'bm25', count: 20 },
-  alpha: 0.7,
-  finalScore: 'latent',
-}) as IndexSearchOptions;
+const DEFAULTS: IndexSearchOptions = Object.freeze({});
+/** The defaults without seeding: the search starts at the root, as in the paper. */
+const FROM_ROOT: IndexSearchOptions = Object.freeze({ seedWith: false });
+/**
+ * The paper and reference code's settings: from the root, alpha 0.5, leaves ranked by path relevance,
+ * offset-only calibration, one anchor (the parent) per inner slate.
+ */
+const REFERENCE: IndexSearchOptions = Object.freeze({ seedWith: false, alpha: 0.5, finalScore: 'path', calibration: 'offset', innerAnchors: 1 });
 
 /** Datasets whose goals the issue names; CISI is reported too. */
 const GOAL_DATASETS = ['scifact', 'npl', 'cranfield'];
@@ -53,7 +55,7 @@ const NOISE_LEVELS = [0, 0.5, 1, 1.5, 2];
 const OFFSET_SPREADS = [0, 7.5, 15, 30, 50];
 const MISS_PROBABILITIES = [0, 0.1, 0.2, 0.4];
 const BEAMS = [1, 2, 4];
-/** Equal-call budget of the beam ablation (the recommended search spends 40: 1 + 19 × 2, plus the seed slate). */
+/** Equal-call budget of the beam ablation (the default search spends 40: 1 + 19 × 2, plus the seed slate). */
 const BEAM_CALLS = 40;
 
 interface Args {
@@ -171,33 +173,41 @@ async function runDataset(name: string, args: Args): Promise<DatasetResult> {
     await add('dense', 'dense flat (local LSA embedder)', () => evaluateSystem(denseSystem(index), dataset, evalOpts));
     // 2. Local mode: lexical judge, alone and fused with BM25 (reciprocal rank).
     const lexical = lexicalJudgeFor(index);
-    await add('lex-root', 'tree, lexical judge, from the root (defaults)', () => tree(lexical, {}, 'lex-root'));
-    await add('lex-root-fused', '  same, fused with BM25 flat (RRF)', () => tree(lexical, { fusion: 'bm25' }, 'lex-root-fused'));
-    await add('lex-rec', 'tree, lexical judge, recommended (seeded)', () => tree(lexical, RECOMMENDED, 'lex-rec'));
-    await add('lex-rec-fused', '  same, fused with BM25 flat (RRF)', () => tree(lexical, { ...RECOMMENDED, fusion: 'bm25' }, 'lex-rec-fused'));
+    await add('lex-root', 'tree, lexical judge, from the root', () => tree(lexical, FROM_ROOT, 'lex-root'));
+    await add('lex-root-fused', '  same, fused with BM25 flat (RRF)', () => tree(lexical, { ...FROM_ROOT, fusion: 'bm25' }, 'lex-root-fused'));
+    await add('lex-rec', 'tree, lexical judge, defaults (seeded)', () => tree(lexical, DEFAULTS, 'lex-rec'));
+    await add('lex-rec-fused', '  same, fused with BM25 flat (RRF)', () => tree(lexical, { ...DEFAULTS, fusion: 'bm25' }, 'lex-rec-fused'));
     // 3. Simulated judge, full LATTICE.
     const judge = sim();
-    await add('sim-root', 'LATTICE, simulated judge, from the root (defaults)', () => tree(judge, {}, 'sim-root'));
-    await add('sim-rec', 'LATTICE, simulated judge, recommended (seeded)', () => tree(judge, RECOMMENDED, 'sim-rec'));
-    await add('sim-rec-fused', '  same, fused with BM25 flat (RRF)', () => tree(judge, { ...RECOMMENDED, fusion: 'bm25' }, 'sim-rec-fused'));
+    await add('sim-ref', 'LATTICE, simulated judge, reference settings (paper)', () => tree(judge, REFERENCE, 'sim-ref'));
+    await add('sim-root', 'LATTICE, simulated judge, from the root', () => tree(judge, FROM_ROOT, 'sim-root'));
+    await add('sim-rec', 'LATTICE, simulated judge, defaults (seeded)', () => tree(judge, DEFAULTS, 'sim-rec'));
+    await add('sim-rec-fused', '  same, fused with BM25 flat (RRF)', () => tree(judge, { ...DEFAULTS, fusion: 'bm25' }, 'sim-rec-fused'));
+    await add('sim-rec-append', '  same, BM25 flat fills the tail (append, min score 0.2)', () =>
+      tree(judge, { ...DEFAULTS, fusion: 'bm25', fusionMethod: 'append', fusionMinScore: 0.2 }, 'sim-rec-append'),
+    );
     const rec = main.find((r) => r.key === 'sim-rec')!.report;
     const root = main.find((r) => r.key === 'sim-root')!.report;
     // 4. Ablations with the same judge.
-    await add('abl-cal-off', '  recommended, calibration off (raw scores)', () => tree(judge, { ...RECOMMENDED, calibration: 'none' }, 'abl-cal-off'));
-    await add('abl-path-off', '  recommended, path relevance off', () => tree(judge, { ...RECOMMENDED, pathRelevance: false }, 'abl-path-off'));
-    await add('abl-raw-frontier', '  recommended, raw-score frontier (reference code)', () =>
-      tree(judge, { ...RECOMMENDED, frontierScores: 'raw' }, 'abl-raw-frontier'),
+    await add('abl-cal-off', '  defaults, calibration off (raw scores)', () => tree(judge, { ...DEFAULTS, calibration: 'none' }, 'abl-cal-off'));
+    await add('abl-cal-offset', '  defaults, offset-only calibration (reference model)', () =>
+      tree(judge, { ...DEFAULTS, calibration: 'offset' }, 'abl-cal-offset'),
+    );
+    await add('abl-anchors-1', '  defaults, one anchor per inner slate', () => tree(judge, { ...DEFAULTS, innerAnchors: 1 }, 'abl-anchors-1'));
+    await add('abl-path-off', '  defaults, path relevance off', () => tree(judge, { ...DEFAULTS, pathRelevance: false }, 'abl-path-off'));
+    await add('abl-raw-frontier', '  defaults, raw-score frontier (reference code)', () =>
+      tree(judge, { ...DEFAULTS, frontierScores: 'raw' }, 'abl-raw-frontier'),
     );
     for (const beam of BEAMS) {
-      await add(`abl-beam-${beam}`, `  recommended, beam ${beam} (${BEAM_CALLS} calls)`, () =>
-        tree(judge, { ...RECOMMENDED, beamSize: beam, iterations: 500, budget: { calls: BEAM_CALLS } }, `abl-beam-${beam}`),
+      await add(`abl-beam-${beam}`, `  defaults, beam ${beam} (${BEAM_CALLS} calls)`, () =>
+        tree(judge, { ...DEFAULTS, beamSize: beam, iterations: 500, budget: { calls: BEAM_CALLS } }, `abl-beam-${beam}`),
       );
     }
-    await add('root-cal-off', '  from the root, calibration off', () => tree(judge, { calibration: 'none' }, 'root-cal-off'));
-    await add('root-path-off', '  from the root, path relevance off', () => tree(judge, { pathRelevance: false }, 'root-path-off'));
+    await add('root-cal-off', '  from the root, calibration off', () => tree(judge, { ...FROM_ROOT, calibration: 'none' }, 'root-cal-off'));
+    await add('root-path-off', '  from the root, path relevance off', () => tree(judge, { ...FROM_ROOT, pathRelevance: false }, 'root-path-off'));
     // 5. Flat BM25 reranked by the same judge, slates of the tree's mean size, the tree's calls per query.
     const rerankSlate = Math.max(2, Math.round(rec.slateSize));
-    await add('rerank-rec', `BM25 flat reranked by the simulated judge, at recommended's calls`, () => rerankAt(judge, rec, rerankSlate, 'rerank-rec'));
+    await add('rerank-rec', `BM25 flat reranked by the simulated judge, at the defaults' calls`, () => rerankAt(judge, rec, rerankSlate, 'rerank-rec'));
     await add('rerank-root', `BM25 flat reranked by the simulated judge, at from-root's calls`, () =>
       rerankAt(judge, root, Math.max(2, Math.round(root.slateSize)), 'rerank-root'),
     );
@@ -206,8 +216,8 @@ async function runDataset(name: string, args: Args): Promise<DatasetResult> {
     const calls: DatasetResult['calls'] = [];
     for (const budget of CALL_BUDGETS) {
       const budgetOpts = { iterations: 500, budget: { calls: budget } };
-      const t = await timed(`calls ${budget}: recommended`, () => tree(judge, { ...RECOMMENDED, ...budgetOpts }, `calls-${budget}`));
-      const r = await timed(`calls ${budget}: from the root`, () => tree(judge, budgetOpts, `calls-root-${budget}`));
+      const t = await timed(`calls ${budget}: defaults`, () => tree(judge, { ...DEFAULTS, ...budgetOpts }, `calls-${budget}`));
+      const r = await timed(`calls ${budget}: from the root`, () => tree(judge, { ...FROM_ROOT, ...budgetOpts }, `calls-root-${budget}`));
       const f = await timed(`calls ${budget}: flat rerank`, () =>
         evaluateSystem(rerankSystem(index, { name: `rerank-${budget}`, judge, calls: budget, slateSize: rerankSlate }), dataset, evalOpts),
       );
@@ -216,8 +226,8 @@ async function runDataset(name: string, args: Args): Promise<DatasetResult> {
     const noise: DatasetResult['noise'] = [];
     for (const level of NOISE_LEVELS) {
       const noisy = sim(scaledNoise(level));
-      const t = await timed(`noise x${level}: recommended`, () => tree(noisy, RECOMMENDED, `noise-${level}`));
-      const r = await timed(`noise x${level}: from the root`, () => tree(noisy, {}, `noise-root-${level}`));
+      const t = await timed(`noise x${level}: defaults`, () => tree(noisy, DEFAULTS, `noise-${level}`));
+      const r = await timed(`noise x${level}: from the root`, () => tree(noisy, FROM_ROOT, `noise-root-${level}`));
       const f = await timed(`noise x${level}: flat rerank`, () => rerankAt(noisy, t, rerankSlate, `noise-rerank-${level}`));
       noise.push({ level, tree: t, root: r, rerank: f });
     }
@@ -225,18 +235,20 @@ async function runDataset(name: string, args: Args): Promise<DatasetResult> {
     const offsets: DatasetResult['offsets'] = [];
     for (const spread of OFFSET_SPREADS) {
       const j = sim({ offsetSpread: spread });
-      const recJ = await timed(`offset ${spread}: recommended`, () => tree(j, RECOMMENDED, `off-${spread}`));
-      const recOff = await timed(`offset ${spread}: recommended, calibration off`, () => tree(j, { ...RECOMMENDED, calibration: 'none' }, `off-nc-${spread}`));
-      const rootJ = await timed(`offset ${spread}: from the root`, () => tree(j, {}, `off-root-${spread}`));
-      const rootOff = await timed(`offset ${spread}: from the root, calibration off`, () => tree(j, { calibration: 'none' }, `off-root-nc-${spread}`));
+      const recJ = await timed(`offset ${spread}: defaults`, () => tree(j, DEFAULTS, `off-${spread}`));
+      const recOff = await timed(`offset ${spread}: defaults, calibration off`, () => tree(j, { ...DEFAULTS, calibration: 'none' }, `off-nc-${spread}`));
+      const rootJ = await timed(`offset ${spread}: from the root`, () => tree(j, FROM_ROOT, `off-root-${spread}`));
+      const rootOff = await timed(`offset ${spread}: from the root, calibration off`, () =>
+        tree(j, { ...FROM_ROOT, calibration: 'none' }, `off-root-nc-${spread}`),
+      );
       const rr = await timed(`offset ${spread}: flat rerank`, () => rerankAt(j, recJ, rerankSlate, `off-rerank-${spread}`));
       offsets.push({ spread, rec: recJ, recOff, root: rootJ, rootOff, rerank: rr });
     }
     const misses: DatasetResult['misses'] = [];
     for (const p of MISS_PROBABILITIES) {
       const j = sim({ missProbability: p });
-      const recJ = await timed(`miss ${p}: recommended`, () => tree(j, RECOMMENDED, `miss-${p}`));
-      const rootJ = await timed(`miss ${p}: from the root`, () => tree(j, {}, `miss-root-${p}`));
+      const recJ = await timed(`miss ${p}: defaults`, () => tree(j, DEFAULTS, `miss-${p}`));
+      const rootJ = await timed(`miss ${p}: from the root`, () => tree(j, FROM_ROOT, `miss-root-${p}`));
       const rr = await timed(`miss ${p}: flat rerank`, () => rerankAt(j, recJ, rerankSlate, `miss-rerank-${p}`));
       misses.push({ p, rec: recJ, root: rootJ, rerank: rr });
     }
@@ -307,18 +319,18 @@ function goals(results: DatasetResult[]): Goal[] {
   }
   const ratio = (r: DatasetResult, key: string) => get(r, key).ndcg10 / get(r, 'bm25').ndcg10;
   out.push({
-    text: 'Local mode, tree alone (recommended, seeded): nDCG@10 >= 0.95 × BM25 flat on each dataset',
+    text: 'Local mode, tree alone (defaults, seeded): nDCG@10 >= 0.95 × BM25 flat on each dataset',
     met: named.every((r) => ratio(r, 'lex-rec') >= 0.95),
     detail: named.map((r) => `${show(r.name)} ${ratio(r, 'lex-rec').toFixed(3)}`).join(', '),
   });
   out.push({
-    text: 'Local mode, tree alone from the root (reference defaults): nDCG@10 >= 0.95 × BM25 flat',
+    text: 'Local mode, tree alone from the root: nDCG@10 >= 0.95 × BM25 flat',
     met: named.every((r) => ratio(r, 'lex-root') >= 0.95),
     detail: named.map((r) => `${show(r.name)} ${ratio(r, 'lex-root').toFixed(3)}`).join(', '),
   });
   const calGain = (r: DatasetResult, on: string, off: string) => rel(get(r, on).ndcg10, get(r, off).ndcg10);
   out.push({
-    text: 'Simulated judge, recommended: calibration on vs off >= +5% nDCG@10',
+    text: 'Simulated judge, defaults: calibration on vs off >= +5% nDCG@10',
     met: named.every((r) => calGain(r, 'sim-rec', 'abl-cal-off') >= 0.05),
     detail: named.map((r) => `${show(r.name)} ${pct(calGain(r, 'sim-rec', 'abl-cal-off'))}`).join(', '),
   });
@@ -330,7 +342,7 @@ function goals(results: DatasetResult[]): Goal[] {
   const beats = (r: DatasetResult, tree: string, flat: string) =>
     get(r, tree).ndcg10 > get(r, flat).ndcg10 && get(r, tree).recall100 > get(r, flat).recall100;
   out.push({
-    text: 'Equal judge calls, recommended tree beats flat rerank on nDCG@10 and Recall@100',
+    text: 'Equal judge calls, tree (defaults) beats flat rerank on nDCG@10 and Recall@100',
     met: named.every((r) => beats(r, 'sim-rec', 'rerank-rec')),
     detail: named
       .map(
@@ -383,7 +395,7 @@ function writeCharts(results: DatasetResult[], dir: string): string[] {
     for (const r of results.filter((x) => GOAL_DATASETS.includes(x.name))) {
       const color = COLORS[r.name];
       const points = pick(r);
-      series.push({ label: `${show(r.name)} tree (recommended)`, points: points.map((p) => ({ x: p.x, y: metricOf(p.tree) })), ...(color ? { color } : {}) });
+      series.push({ label: `${show(r.name)} tree (defaults)`, points: points.map((p) => ({ x: p.x, y: metricOf(p.tree) })), ...(color ? { color } : {}) });
       series.push({ label: `${show(r.name)} flat rerank`, points: points.map((p) => ({ x: p.x, y: metricOf(p.rerank) })), dashed: true, ...(color ? { color } : {}) });
     }
     chart(path.join(dir, file), title, xLabel, yLabel, series, xLog);
@@ -399,7 +411,7 @@ function writeCharts(results: DatasetResult[], dir: string): string[] {
   const rootSeries: LineSeries[] = [];
   for (const r of results.filter((x) => GOAL_DATASETS.includes(x.name))) {
     const color = COLORS[r.name];
-    rootSeries.push({ label: `${show(r.name)} recommended (seeded)`, points: r.calls.map((c) => ({ x: c.budget, y: c.tree.ndcg10 })), ...(color ? { color } : {}) });
+    rootSeries.push({ label: `${show(r.name)} defaults (seeded)`, points: r.calls.map((c) => ({ x: c.budget, y: c.tree.ndcg10 })), ...(color ? { color } : {}) });
     rootSeries.push({ label: `${show(r.name)} from the root`, points: r.calls.map((c) => ({ x: c.budget, y: c.root.ndcg10 })), dashed: true, ...(color ? { color } : {}) });
   }
   chart(path.join(dir, 'ndcg-vs-calls-root.svg'), 'nDCG@10 vs calls: seeded vs from the root', 'judge calls per query (budget)', 'nDCG@10', rootSeries, true);
@@ -424,7 +436,8 @@ function report(results: DatasetResult[], args: Args, totalSeconds: number, imag
   lines.push(`node dist/scripts/bench-quality.js --datasets ${args.datasets.join(',')}`);
   lines.push('# one dataset, one configuration, from the CLI:');
   lines.push('node bin/lattice.js build ../shared/datasets/scifact -o scifact.db');
-  lines.push('node bin/lattice.js eval scifact.db --dataset ../shared/datasets/scifact --judge simulated --seed-with bm25 --seeds 20 --alpha 0.7 --final-score latent --baseline all');
+  lines.push('node bin/lattice.js eval scifact.db --dataset ../shared/datasets/scifact --judge simulated --baseline all');
+  lines.push('node bin/lattice.js eval scifact.db --dataset ../shared/datasets/scifact --judge lexical --seeds 0   # from the root');
   lines.push('```');
   lines.push('');
   lines.push(
@@ -454,11 +467,11 @@ function report(results: DatasetResult[], args: Args, totalSeconds: number, imag
     ),
   );
   lines.push('');
-  lines.push('- Indexes: `buildIndex` defaults (bottom-up, branching 10, local LSA embedder with 256 dimensions, extractive summaries; empty documents skipped).');
+  lines.push('- Indexes: `buildIndex` defaults (bottom-up, branching 10, local LSA embedder with 256 dimensions, extractive summaries plus a keyword profile of up to 1,000 terms per cluster; empty documents skipped).');
   lines.push('- BM25 flat: Lucene-style BM25, k1 = 0.9, b = 0.4, over title + text analysed like Lucene\'s EnglishAnalyzer (standard tokenizer, possessives, lower case, 33 stop words, Porter stemmer); top 1,000.');
   lines.push('- Dense flat: the index\'s own embedder (local LSA) with cosine HNSW (hnswlib-node), top 1,000.');
   lines.push(
-    `- Tree search: \`DEFAULT_SEARCH_OPTIONS\` (beam ${DEFAULT_SEARCH_OPTIONS.beamSize}, ${DEFAULT_SEARCH_OPTIONS.iterations} iterations, ${DEFAULT_SEARCH_OPTIONS.calibrationNodes} calibration leaves, alpha ${DEFAULT_SEARCH_OPTIONS.alpha}, ${DEFAULT_SEARCH_OPTIONS.frontierScores} frontier, final score ${DEFAULT_SEARCH_OPTIONS.finalScore}), top 100 returned. **Recommended** adds: seeds = top 20 BM25 hits (one extra slate at iteration 0; their ancestors join the frontier), alpha 0.7, final score = calibrated leaf score.`,
+    `- Tree search, **defaults**: \`DEFAULT_SEARCH_OPTIONS\` (beam ${DEFAULT_SEARCH_OPTIONS.beamSize}, ${DEFAULT_SEARCH_OPTIONS.iterations} iterations, ${DEFAULT_SEARCH_OPTIONS.calibrationNodes} calibration leaves per leaf slate, ${DEFAULT_SEARCH_OPTIONS.innerAnchors} anchors per inner slate, ${DEFAULT_SEARCH_OPTIONS.calibration} calibration (per-slate scale and offset), alpha ${DEFAULT_SEARCH_OPTIONS.alpha}, ${DEFAULT_SEARCH_OPTIONS.frontierScores} frontier, final score ${DEFAULT_SEARCH_OPTIONS.finalScore}) seeded with BM25's top ${String(DEFAULT_SEED_WITH.count)} (one extra slate at iteration 0; their ancestors join the frontier); top 100 returned. **From the root**: the same without seeds. **Reference settings**: from the root, alpha 0.5, leaves ranked by path relevance, offset-only calibration, one anchor per inner slate (the paper and its reference code).`,
   );
   lines.push(
     `- Simulated judge (\`src/providers/simulated-judge.ts\`): relevance = grade / top grade of the collection for a leaf, the maximum below for an inner node, missed (taken as 0) with probability ${p.missProbability} once per query and inner node; per slate s ~ U(${p.scaleMin}, ${p.scaleMax}), o ~ U(-${p.offsetSpread}, ${p.offsetSpread}); score = clip(100·(s·rel + noise) + o, 0, 100), noise ~ N(0, ${p.leafNoise}) on leaves, N(0, ${p.innerNoise}) on inner nodes. Draws are seeded by (seed, query, slate), so results do not depend on query order. Tokens are what an LLM judge would read and write for the same slates (about 4 characters a token), an estimate.`,
@@ -482,7 +495,7 @@ function report(results: DatasetResult[], args: Args, totalSeconds: number, imag
   }
   lines.push('## Judge calls and noise');
   lines.push('');
-  lines.push(`Flat rerank uses slates of the recommended tree's mean size (${results.map((r) => `${show(r.name)} ${r.rerankSlate}`).join(', ')}).`);
+  lines.push(`Flat rerank uses slates of the default tree search's mean size (${results.map((r) => `${show(r.name)} ${r.rerankSlate}`).join(', ')}).`);
   lines.push('');
   lines.push(`![nDCG@10 vs calls](${imagesRel}/ndcg-vs-calls.svg)`);
   lines.push(`![Recall@100 vs calls](${imagesRel}/recall-vs-calls.svg)`);
@@ -535,7 +548,7 @@ function report(results: DatasetResult[], args: Args, totalSeconds: number, imag
   lines.push('');
   lines.push(
     markdownTable(
-      ['dataset', 'offset spread', 'recommended', 'rec., calibration off', 'from root', 'root, calibration off', 'flat rerank'],
+      ['dataset', 'offset spread', 'defaults', 'defaults, calibration off', 'from root', 'root, calibration off', 'flat rerank'],
       results.flatMap((r) =>
         r.offsets.map((o) => [
           show(r.name),
@@ -554,7 +567,7 @@ function report(results: DatasetResult[], args: Args, totalSeconds: number, imag
   lines.push('');
   lines.push(
     markdownTable(
-      ['dataset', 'miss probability', 'recommended', 'from root', 'flat rerank'],
+      ['dataset', 'miss probability', 'defaults', 'from root', 'flat rerank'],
       results.flatMap((r) =>
         r.misses.map((m) => [
           show(r.name),
@@ -589,7 +602,7 @@ function notes(results: DatasetResult[]): string {
     out.push('');
   }
   out.push(
-    `**Local mode (lexical judge).** Searching from the root, the tree alone reaches ${list((r) => (get(r, 'lex-root').ndcg10 / get(r, 'bm25').ndcg10).toFixed(2))} × BM25's nDCG@10 and Recall@100 of ${list((r) => metric(get(r, 'lex-root').recall100))}: the lexical judge scores an inner node by BM25 against its extractive summary (a few sentences taken from the documents below), which seldom shares the query's words, so the search leaves the relevant branch in the upper levels. Seeded with BM25's top 20, the tree's nDCG@10 equals BM25's (${list((r) => (get(r, 'lex-rec').ndcg10 / get(r, 'bm25').ndcg10).toFixed(3))}): the lexical judge scores leaves with the same statistics as BM25, so the seeds keep BM25's order and the leaves reached around them rarely outrank them. Recall@100 stays below BM25 (${list((r) => vs(get(r, 'lex-rec').recall100, get(r, 'bm25').recall100))}) because the tree returns only the leaves it reached; fusion with BM25 brings it back (${list((r) => metric(get(r, 'lex-rec-fused').recall100))}). In local mode the tree explains results (each hit comes with its path) rather than improving them; the judge is what makes navigation work.`,
+    `**Local mode (lexical judge).** From the root, the tree alone reaches ${list((r) => (get(r, 'lex-root').ndcg10 / get(r, 'bm25').ndcg10).toFixed(2))} × BM25's nDCG@10 (Recall@100 ${list((r) => vs(get(r, 'lex-root').recall100, get(r, 'bm25').recall100))}). The lexical judge scores an inner node by BM25 against its summary plus the keyword profile of its subtree (the terms carrying the most BM25 weight in the documents below), with no length normalisation, so a branch scores by how much of the query's vocabulary it covers; without the profiles (extractive summaries alone) the search lost the relevant branch in the upper levels and scored about 0.28 on SciFact train. Seeded with BM25's top 20 (the default), the tree's nDCG@10 is ${list((r) => (get(r, 'lex-rec').ndcg10 / get(r, 'bm25').ndcg10).toFixed(3))} × BM25's: the lexical judge scores leaves with BM25's own statistics, so the seeds keep BM25's order and the leaves reached around them rarely outrank them. Recall@100 stays below BM25 (${list((r) => vs(get(r, 'lex-rec').recall100, get(r, 'bm25').recall100))}) because the tree returns only the leaves it reached; fusion with BM25 brings it back (${list((r) => metric(get(r, 'lex-rec-fused').recall100))}). In local mode the tree explains results (each hit comes with its path) rather than improving them; the judge is what makes navigation pay.`,
   );
   out.push('');
   const sf = scifact ?? named[0]!;
@@ -597,7 +610,7 @@ function notes(results: DatasetResult[]): string {
   const m0 = missRows[0]!;
   const mLast = missRows[missRows.length - 1]!;
   out.push(
-    `**Simulated judge: recall decides.** A relevant leaf scores about 90 ± 15 points against 0 ± 15 for the others (plus the slate's offset), so a relevant document that gets judged almost always lands in the top 10 (on SciFact nDCG@10 and Recall@10 nearly coincide), and the contest is which relevant documents are judged at all within about 40 calls. From the root the search must pass every inner level, and every relevant inner node is missed with probability 0.2 (on a path through four inner levels, 0.8^4 = 41% of queries see no miss; ${show(sf.name)}'s tree has depth ${sf.build.depth}, chunks included). The miss sweep shows the cost: on ${show(sf.name)}, from the root nDCG@10 falls from ${metric(m0.root.ndcg10)} (no misses) to ${metric(mLast.root.ndcg10)} (miss ${mLast.p}), the seeded search only from ${metric(m0.rec.ndcg10)} to ${metric(mLast.rec.ndcg10)}. Seeding with flat retrieval starts the search next to BM25's best documents: ${list((r) => `${metric(get(r, 'sim-root').ndcg10)} → ${metric(get(r, 'sim-rec').ndcg10)}`)} nDCG@10.`,
+    `**Simulated judge: recall decides.** A relevant leaf scores about 90 ± 15 points against 0 ± 15 for the others (plus the slate's offset), so a relevant document that gets judged almost always lands in the top 10 (on SciFact nDCG@10 and Recall@10 nearly coincide), and the contest is which relevant documents are judged at all within about 40 calls. From the root the search must pass every inner level, and every relevant inner node is missed with probability 0.2 (on a path through four inner levels, 0.8^4 = 41% of queries see no miss; ${show(sf.name)}'s tree has depth ${sf.build.depth}, chunks included). The miss sweep shows the cost: on ${show(sf.name)}, from the root nDCG@10 falls from ${metric(m0.root.ndcg10)} (no misses) to ${metric(mLast.root.ndcg10)} (miss ${mLast.p}), the seeded search only from ${metric(m0.rec.ndcg10)} to ${metric(mLast.rec.ndcg10)}. Seeding with flat retrieval (the default) starts the search next to BM25's best documents: ${list((r) => `${metric(get(r, 'sim-root').ndcg10)} → ${metric(get(r, 'sim-rec').ndcg10)}`)} nDCG@10.`,
   );
   out.push('');
   const calGain = (r: DatasetResult, on: string, off: string) => pct(rel(get(r, on).ndcg10, get(r, off).ndcg10));
@@ -611,7 +624,7 @@ function notes(results: DatasetResult[]): string {
   };
   const maxSpread = OFFSET_SPREADS[OFFSET_SPREADS.length - 1]!;
   out.push(
-    `**Calibration.** Calibrated vs raw scores, default judge: recommended ${list((r) => calGain(r, 'sim-rec', 'abl-cal-off'))}; from the root ${list((r) => calGain(r, 'sim-root', 'root-cal-off'))}. It pays on Cranfield, whose graded judgments make the order of leaf scores from different slates matter. It is small or negative elsewhere because the default judge's per-slate offsets are small (standard deviation 8.7 points) next to the noise of one score (15 points on leaves, 25 on inner nodes), and an inner slate carries a single anchor (the reference node): the slate's fitted offset inherits that anchor's noise, nearly unchecked (the offset ridge is 0.01), and every child in the slate moves with it. Where offsets are large, calibration pays: at spread ${maxSpread} it gains ${list((r) => offsetGain(r, maxSpread))} (seeded) and ${list((r) => rootOffsetGain(r, maxSpread))} (from the root). Engine changes that address the single-anchor problem: a real prior on slate offsets (a ridge near 1 instead of 0.01) and a few more anchors per inner slate.`,
+    `**Calibration.** Calibrated vs raw scores, default judge: defaults ${list((r) => calGain(r, 'sim-rec', 'abl-cal-off'))}; from the root ${list((r) => calGain(r, 'sim-root', 'root-cal-off'))}. The default model fits a scale and an offset per slate (score ≈ scale · latent + offset, ridge-regularised towards scale 1 and offset 0) and re-judges 5 anchors (the parent and the best leaves seen so far) in every inner slate; the reference code's model (offset only, one anchor) changes nDCG@10 by ${list((r) => calGain(r, 'abl-cal-offset', 'sim-rec'))} and one anchor alone by ${list((r) => calGain(r, 'abl-anchors-1', 'sim-rec'))}. Under the default judge the per-slate offsets are small (standard deviation 8.7 points) next to the noise of one score (15 points on leaves, 25 on inner nodes), so there is little to correct; where offsets are large calibration pays: at spread ${maxSpread} it gains ${list((r) => offsetGain(r, maxSpread))} (seeded) and ${list((r) => rootOffsetGain(r, maxSpread))} (from the root). The paper's own settings (reference row: from the root, alpha 0.5, path-weighted leaf scores, offset-only calibration) score ${list((r) => vs(get(r, 'sim-ref').ndcg10, get(r, 'sim-root').ndcg10))} against the defaults from the root.`,
   );
   out.push('');
   out.push(
@@ -624,7 +637,7 @@ function notes(results: DatasetResult[]): string {
   );
   out.push('');
   out.push(
-    `**Fusion.** Reciprocal-rank fusion with BM25 raises Recall@100 (${list((r) => vs(get(r, 'sim-rec-fused').recall100, get(r, 'sim-rec').recall100))}) but lowers nDCG@10 under the simulated judge (${list((r) => vs(get(r, 'sim-rec-fused').ndcg10, get(r, 'sim-rec').ndcg10))}), since BM25's order is worse than the judge's.`,
+    `**Fusion.** Reciprocal-rank fusion with BM25 raises Recall@100 (${list((r) => vs(get(r, 'sim-rec-fused').recall100, get(r, 'sim-rec').recall100))}) but lowers nDCG@10 under the simulated judge (${list((r) => vs(get(r, 'sim-rec-fused').ndcg10, get(r, 'sim-rec').ndcg10))}), since BM25's order is worse than the judge's. Letting BM25 only fill the tail (append, tree results scored under 0.2 after the flat ones) keeps the judge's top and still lifts Recall@100: nDCG@10 ${list((r) => metric(get(r, 'sim-rec-append').ndcg10))}, Recall@100 ${list((r) => metric(get(r, 'sim-rec-append').recall100))}.`,
   );
   out.push('');
   out.push(
@@ -682,7 +695,7 @@ async function main(): Promise<void> {
   }
   const imagesRel = path.relative(path.dirname(args.out), args.images).split(path.sep).join('/') || '.';
   writeCharts(results, args.images);
-  fs.writeFileSync(path.join(args.images, 'results.json'), `${JSON.stringify({ recommended: RECOMMENDED, results: results.map(strip) }, null, 1)}\n`);
+  fs.writeFileSync(path.join(args.images, 'results.json'), `${JSON.stringify({ recommended: DEFAULTS, results: results.map(strip) }, null, 1)}\n`);
   fs.writeFileSync(args.out, report(results, args, total, imagesRel));
   log(`\nwrote ${path.relative(process.cwd(), args.out)} and ${path.relative(process.cwd(), args.images)}/ in ${(total / 60).toFixed(1)} min`);
   for (const g of goals(results)) log(`  ${g.met ? 'MET   ' : 'MISSED'} ${g.text}: ${g.detail}`);

@@ -1,7 +1,7 @@
 /**
  * One bottom-up level step: partitions n items into groups of at most `maxSize` (and at
  * least `minSize` when feasible) so that each group becomes one parent node.
- * How: g = ceil(n / (fill·maxSize)) groups. Up to DIRECT_GROUPS groups are made in one
+ * How: g = ceil(n / (fill·maxSize)) groups, or the count the level planner asks for. Up to DIRECT_GROUPS groups are made in one
  * capacity-constrained k-means; beyond that the set is first split into b balanced parts
  * (b chosen so the recursion reaches the direct size in few even levels) and each part is
  * partitioned recursively, which keeps the cost near n·d·b·log_b(g) instead of n·d·g; a global
@@ -30,6 +30,11 @@ export interface PartitionOptions {
   metric?: KMeansMetric;
   /** Refine the recursive partition globally (see refine-partition.ts). Defaults to true. */
   refine?: boolean;
+  /**
+   * Number of groups wanted (the level planner's choice, see level-sizes.ts), kept within the
+   * feasible range. Defaults to ceil(n / (fill·maxSize)).
+   */
+  groups?: number;
 }
 
 /** Largest group count solved by one constrained k-means. */
@@ -49,6 +54,7 @@ const REFINE_BEAM = 5;
 export interface GroupBounds {
   minSize: number;
   maxSize: number;
+  /** Preferred members per group; may be fractional when a group count was asked for. */
   target: number;
 }
 
@@ -81,7 +87,8 @@ export function resolveGroupBounds(options: Pick<PartitionOptions, 'maxSize' | '
 export function groupCount(s: number, bounds: GroupBounds): number {
   const least = Math.ceil(s / bounds.maxSize);
   const most = Math.floor(s / bounds.minSize);
-  const preferred = Math.ceil(s / bounds.target);
+  // The epsilon keeps s / (s / g) from rounding up to g + 1.
+  const preferred = Math.ceil(s / bounds.target - 1e-9);
   return Math.max(least, Math.min(preferred, most));
 }
 
@@ -90,13 +97,23 @@ export function groupCount(s: number, bounds: GroupBounds): number {
  * `minSize` whenever n ≥ minSize allows it). n = 0 gives [], n ≤ maxSize gives one group.
  */
 export function partitionBalanced(vectors: readonly Float32Array[], options: PartitionOptions): number[][] {
-  const bounds = resolveGroupBounds(options);
+  let bounds = resolveGroupBounds(options);
   checkSeed(options.seed);
   validateVectors(vectors);
   const n = vectors.length;
   if (n === 0) return [];
   const all = Array.from({ length: n }, (_, i) => i);
   if (n <= bounds.maxSize) return [all];
+  if (options.groups !== undefined) {
+    if (!Number.isInteger(options.groups) || options.groups < 1) {
+      throw new LatticeError('CONFIG_INVALID', `Group count must be a whole number ≥ 1, got ${String(options.groups)}.`, {
+        hint: 'Leave groups unset to aim at fill·maxSize members per group.',
+      });
+    }
+    // A fractional target spreads the wanted count over the parts of the recursive path too.
+    const g = Math.max(Math.ceil(n / bounds.maxSize), Math.min(options.groups, Math.floor(n / bounds.minSize)));
+    bounds = { ...bounds, target: n / g };
+  }
   const points = options.metric === 'cosine' ? vectors.map(unitCopy) : vectors;
   let groups: number[][] = [];
   const tree = splitInto(points, all, bounds, options.seed, options.kmeans ?? 'own', groups);

@@ -1,8 +1,8 @@
 /**
  * The top-down strategy's tree shape: recursively splits the item set with capacity-
  * constrained k-means until every group has at most M items (LATTICE, arXiv 2510.13217).
- * Fan-out: a set of n ≤ M² items is cut into ceil(n / (0.8·M)) leaf groups (2..M of them, each
- * of ceil(M/3)..M items when n allows); a larger set is cut into M children whose sizes stay
+ * Fan-out: a set of n ≤ M² items is cut into max(√n, n / (0.8·M)) leaf groups (2..M of them, each
+ * of ceil(M/3)..M items when n allows; the same rule as the bottom-up root, level-sizes.ts); a larger set is cut into M children whose sizes stay
  * within ±40 % of n/M and never exceed M^(D−1), where D = ceil(log_M n). So depth stays at
  * ceil(log_M n) and no node has a single child.
  * Invariant: every index is in exactly one leaf; inner nodes have 2..M children ordered by
@@ -11,6 +11,8 @@
  */
 import { LatticeError } from '../../src/errors.js';
 import { balancedKMeansUnchecked } from './balanced-kmeans.js';
+import { resolveGroupBounds } from './balanced-partition.js';
+import { rootChildren } from './level-sizes.js';
 import { checkSeed, mixSeed, unitCopy, validateVectors } from './geometry.js';
 import type { KMeansEngine, KMeansMetric } from './kmeans.js';
 
@@ -73,7 +75,7 @@ function split(points: readonly Float32Array[], indices: number[], m: number, se
   let lo: number;
   let hi: number;
   if (n <= m * m) {
-    k = Math.max(2, Math.min(m, Math.ceil(n / Math.max(2, LEAF_FILL * m))));
+    k = Math.max(2, rootChildren(n, resolveGroupBounds({ maxSize: m, fill: LEAF_FILL })));
     lo = Math.min(Math.ceil(m / 3), Math.floor(n / k));
     hi = m;
   } else {

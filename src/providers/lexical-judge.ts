@@ -7,8 +7,15 @@
  * infinitely often would approach), giving r in [0, 1); then score = 100 · (1 + c) · r / (r + c),
  * with c = 0.4, the median r of judged-relevant documents for SciFact train queries
  * (a typical relevant document lands near 70, an unrelated one near 0, r = 1 at 100).
- * Invariant: a fixed function of (query, candidate text, corpus statistics): the same candidate
- * scores the same in every slate. Makes no calls; usage is zero.
+ * Inner nodes are scored with b = 0 and k1 = 0.3: their text is a summary plus a keyword profile
+ * of the subtree (IndexStore.toNode), whose length grows with the subtree's vocabulary, not with
+ * verbosity, and in which a term counts by being there, not by repetition. So an inner node scores
+ * about the share of the query's idf mass its subtree covers. On SciFact train from the root this
+ * kept nDCG@10 at 0.685 under the search defaults of the time (alpha 0.5) and raised it from 0.61
+ * to 0.66 under alpha 0.7 with 5 inner anchors, where BM25's own k1 and b made large subtrees lose
+ * for being large.
+ * Invariant: a fixed function of (query, candidate kind and text, corpus statistics): the same
+ * candidate scores the same in every slate. Makes no calls; usage is zero.
  */
 import { LatticeError } from '../errors.js';
 import { bm25Idf, scoreTexts, type Bm25Stats } from '../lexical/bm25.js';
@@ -18,9 +25,13 @@ import type { Judge, JudgeRequest, JudgeResult } from '../types.js';
 export interface LexicalJudgeOptions {
   /** Normalised BM25 score r that maps to 100 · (1 + c) / 2 (about 70 for the default 0.4). */
   pivot?: number;
+  /** BM25 saturation and length normalisation for inner nodes. Defaults to LEXICAL_JUDGE_INNER ({ k1: 0.3, b: 0 }). */
+  inner?: { k1?: number; b?: number };
 }
 
 export const LEXICAL_JUDGE_PIVOT = 0.4;
+/** How inner nodes (summaries and keyword profiles, not documents) are scored; see the module comment. */
+export const LEXICAL_JUDGE_INNER = Object.freeze({ k1: 0.3, b: 0 });
 
 /** Scores slates by BM25 against corpus statistics; provider `lexical`, model `bm25`. */
 export class LexicalJudge implements Judge {
@@ -29,6 +40,8 @@ export class LexicalJudge implements Judge {
   readonly modelId = 'bm25';
 
   private readonly stats: Bm25Stats;
+  /** The same statistics with the inner-node k1 and b. */
+  private readonly innerStats: Bm25Stats;
   private readonly pivot: number;
 
   /** `stats` usually comes from `Bm25Index.stats()` over the indexed corpus. */
@@ -44,7 +57,15 @@ export class LexicalJudge implements Judge {
         hint: `Omit pivot to use the default (${LEXICAL_JUDGE_PIVOT}).`,
       });
     }
+    const k1 = options.inner?.k1 ?? LEXICAL_JUDGE_INNER.k1;
+    const b = options.inner?.b ?? LEXICAL_JUDGE_INNER.b;
+    if (!Number.isFinite(k1) || k1 < 0 || !Number.isFinite(b) || b < 0 || b > 1) {
+      throw new LatticeError('CONFIG_INVALID', `lexical judge inner-node BM25 needs k1 >= 0 and b in [0, 1], got k1 ${String(k1)}, b ${String(b)}`, {
+        hint: `Omit inner to use the defaults (k1 ${LEXICAL_JUDGE_INNER.k1}, b ${LEXICAL_JUDGE_INNER.b}).`,
+      });
+    }
     this.stats = stats;
+    this.innerStats = { ...stats, k1, b };
     this.pivot = pivot;
   }
 
@@ -74,8 +95,17 @@ export class LexicalJudge implements Judge {
       });
     }
     const texts = request.candidates.map((c) => [c?.title ?? '', c?.text ?? ''].filter((s) => s.length > 0).join(' '));
+    const inner = request.candidates.map((c) => c?.kind === 'inner');
     const mass = this.queryMass(request.query);
-    const raw = mass > 0 ? scoreTexts(this.stats, request.query, texts) : texts.map(() => 0);
+    const raw = texts.map(() => 0);
+    if (mass > 0) {
+      for (const kind of [false, true]) {
+        const at = texts.flatMap((_, i) => (inner[i] === kind ? [i] : []));
+        if (at.length === 0) continue;
+        const scores = scoreTexts(kind ? this.innerStats : this.stats, request.query, at.map((i) => texts[i]!));
+        at.forEach((i, j) => (raw[i] = scores[j]!));
+      }
+    }
     return {
       scores: raw.map((s) => this.squash(s, mass)),
       usage: { calls: 0, inputTokens: 0, outputTokens: 0, cachedCalls: 0 },

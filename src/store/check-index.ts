@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { isLatticeError, type LatticeError } from '../errors.js';
 import { Bm25Index } from '../lexical/bm25.js';
 import { LocalEmbedder } from '../providers/local-embedder.js';
-import { openDatabase, SCHEMA_VERSION } from './open-database.js';
+import { MIN_READABLE_SCHEMA_VERSION, openDatabase, SCHEMA_VERSION } from './open-database.js';
 
 /** The checks, in the order they run. */
 export const CHECKS = {
@@ -156,7 +156,10 @@ function checkOpen(file: string, db: Database.Database, findings: Findings): Che
   checkSqlite(db, findings);
 
   const version = db.pragma('user_version', { simple: true }) as number;
-  if (version !== SCHEMA_VERSION) findings.add('schema', `schema version is ${version}; this lattice writes version ${SCHEMA_VERSION}`);
+  // Older versions this code still reads are sound (an older file only lacks newer, optional columns).
+  if (version < MIN_READABLE_SCHEMA_VERSION || version > SCHEMA_VERSION) {
+    findings.add('schema', `schema version is ${version}; this lattice reads versions ${MIN_READABLE_SCHEMA_VERSION} to ${SCHEMA_VERSION}`);
+  }
   const tables = new Set((db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((r) => r.name));
   const missing = REQUIRED_TABLES.filter((t) => !tables.has(t));
   if (missing.length > 0) {

@@ -38,6 +38,8 @@ export interface NodeRecord {
   charEnd: number | null;
   title: string;
   summary: string | null;
+  /** A cluster's keyword profile, most distinctive first; absent or null for none (and for leaves). */
+  keywords?: string[] | null;
   numDocuments: number;
   numChildren: number;
   preorder: number;
@@ -76,9 +78,44 @@ interface NodeRow {
   doc_text: string | null;
 }
 
+// Columns every schema has; a cluster's keywords (schema 2) are read apart, see nodeKeywords.
 const NODE_COLUMNS = `n.id, n.parent_id, n.depth, n.position, n.kind, n.doc_id, n.chunk_index, n.char_start,
   n.char_end, n.title, n.summary, n.num_documents, n.num_children, n.preorder, n.subtree_end, n.content_hash,
   d.text AS doc_text`;
+
+/** Label that introduces the keyword profile in a cluster's text. */
+export const KEYWORDS_LABEL = 'Keywords:';
+
+/**
+ * The text a cluster shows to judges and people: its summary, then its keyword profile
+ * ("Keywords: a, b, c."), so a navigator sees the vocabulary of the whole subtree. Judges clip
+ * long texts themselves (the LLM judge keeps the first 1,500 characters: the summary and the
+ * most distinctive keywords).
+ */
+export function clusterText(summary: string, keywords: readonly string[]): string {
+  if (keywords.length === 0) return summary;
+  const list = `${KEYWORDS_LABEL} ${keywords.join(', ')}.`;
+  return summary ? `${summary}\n\n${list}` : list;
+}
+
+/** Inverse of clusterText: the summary and the keywords of a cluster's text. */
+export function splitClusterText(text: string): { summary: string; keywords: string[] } {
+  const at = text.startsWith(`${KEYWORDS_LABEL} `) ? 0 : text.lastIndexOf(`\n\n${KEYWORDS_LABEL} `);
+  if (at < 0 || !text.endsWith('.')) return { summary: text, keywords: [] };
+  const list = text.slice(at === 0 ? KEYWORDS_LABEL.length + 1 : at + KEYWORDS_LABEL.length + 3, -1);
+  return { summary: text.slice(0, at), keywords: list.split(', ') };
+}
+
+/** Parses a stored keywords value; anything but a JSON array of strings counts as none. */
+export function parseKeywords(value: string | null): string[] {
+  if (value === null || value === '') return [];
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return Array.isArray(parsed) && parsed.every((k) => typeof k === 'string') ? (parsed as string[]) : [];
+  } catch {
+    return [];
+  }
+}
 
 export interface OpenStoreOptions {
   readonly?: boolean;
@@ -93,11 +130,14 @@ export class IndexStore implements TreeReader {
   private readonly childCache = new Map<number, TreeNode[]>();
   private rootId: number | undefined;
   private statements = new Map<string, GuardedStatement>();
+  /** False for schema-1 files (read-only opens do not migrate them): no keywords column. */
+  private readonly hasKeywords: boolean;
 
   private constructor(file: string, db: Database.Database, readonly: boolean) {
     this.file = file;
     this.db = db;
     this.readonly = readonly;
+    this.hasKeywords = (db.pragma('user_version', { simple: true }) as number) >= 2;
   }
 
   /** Opens an index file; see openDatabase for the errors it raises. */
@@ -256,8 +296,8 @@ export class IndexStore implements TreeReader {
       this.stmt(`DELETE FROM nodes`).run();
       const insert = this.stmt(
         `INSERT INTO nodes (id, parent_id, depth, position, kind, doc_id, chunk_index, char_start, char_end, title, summary,
-          num_documents, num_children, preorder, subtree_end, content_hash, embedding)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          keywords, num_documents, num_children, preorder, subtree_end, content_hash, embedding)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       for (const n of nodes) {
         insert.run(
@@ -272,6 +312,7 @@ export class IndexStore implements TreeReader {
           n.charEnd,
           n.title,
           n.summary,
+          n.keywords && n.keywords.length > 0 ? JSON.stringify(n.keywords) : null,
           n.numDocuments,
           n.numChildren,
           n.preorder,
@@ -288,7 +329,7 @@ export class IndexStore implements TreeReader {
 
   private toNode(row: NodeRow): TreeNode {
     let text: string;
-    if (row.kind === 'cluster') text = row.summary ?? '';
+    if (row.kind === 'cluster') text = clusterText(row.summary ?? '', this.nodeKeywords(row.id));
     else if (row.kind === 'chunk') text = (row.doc_text ?? '').slice(row.char_start ?? 0, row.char_end ?? undefined);
     else text = row.doc_text ?? '';
     const node: TreeNode = {
@@ -380,6 +421,13 @@ export class IndexStore implements TreeReader {
 
   size(): number {
     return (this.stmt(`SELECT count(*) AS n FROM nodes`).get() as { n: number }).n;
+  }
+
+  /** A cluster's keyword profile, most distinctive first; [] for leaves, unknown ids and files without keywords. */
+  nodeKeywords(id: number): string[] {
+    if (!this.hasKeywords) return [];
+    const row = this.stmt(`SELECT keywords FROM nodes WHERE id = ?`).get(id) as { keywords: string | null } | undefined;
+    return parseKeywords(row?.keywords ?? null);
   }
 
   /** Stored embedding of a node, or undefined when none was stored. */

@@ -3,12 +3,15 @@
  * Why here: every way into an index (build, query, inspect, check) must refuse a
  * foreign, damaged or newer file with one clear error instead of a stack trace.
  * Invariants: writers run pending migrations inside one transaction that also sets
- * PRAGMA user_version; read-only opens never write and refuse an older schema.
+ * PRAGMA user_version; read-only opens never write, read every version from
+ * MIN_READABLE_SCHEMA_VERSION up (IndexStore fills in what an older file lacks) and
+ * refuse anything older.
  */
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { LatticeError, isLatticeError } from '../errors.js';
 import migrate0001 from './migrations/0001-initial.js';
+import migrate0002 from './migrations/0002-node-keywords.js';
 
 /** Identifies a lattice index among SQLite files (stored in meta.format). */
 export const INDEX_FORMAT = 'lattice-index';
@@ -19,10 +22,16 @@ interface Migration {
 }
 
 /** The only registry of migrations, in strictly increasing order. */
-const MIGRATIONS: readonly Migration[] = [{ version: 1, update: migrate0001 }];
+const MIGRATIONS: readonly Migration[] = [
+  { version: 1, update: migrate0001 },
+  { version: 2, update: migrate0002 },
+];
 
 /** Schema version written by this code. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** Oldest schema a read-only open accepts (version 1 lacks only `nodes.keywords`). */
+export const MIN_READABLE_SCHEMA_VERSION = 1;
 
 export interface OpenDatabaseOptions {
   /** Open for reading only (query time). Defaults to false. */
@@ -91,13 +100,16 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     }
     if (version < SCHEMA_VERSION) {
       if (options.readonly) {
-        throw new LatticeError(
-          'INDEX_TOO_OLD',
-          `${file} has index schema version ${version}; this lattice needs version ${SCHEMA_VERSION}.`,
-          { hint: 'Rebuild it with `lattice build <corpus> -o <index> --force` (a writer upgrades the file; cached model answers are reused).' },
-        );
+        if (version < MIN_READABLE_SCHEMA_VERSION) {
+          throw new LatticeError(
+            'INDEX_TOO_OLD',
+            `${file} has index schema version ${version}; this lattice reads versions ${MIN_READABLE_SCHEMA_VERSION} to ${SCHEMA_VERSION}.`,
+            { hint: 'Rebuild it with `lattice build <corpus> -o <index> --force` (a writer upgrades the file; cached model answers are reused).' },
+          );
+        }
+      } else {
+        runMigrations(db, version);
       }
-      runMigrations(db, version);
     }
     return db;
   } catch (error) {

@@ -74,6 +74,12 @@ describe('lattice CLI', () => {
     expect(n.code).toBe(0);
     expect(n.stdout).toMatch(/^#2 /);
     expect(n.stdout).toMatch(/children \(\d+\):/);
+    // A cluster shows its summary and its keyword profile apart, the profile cut to 60 terms.
+    expect(n.stdout).toMatch(/^summary:\n {2}\S/m);
+    const keywords = /^keywords \(([\d,]+), most distinctive first\):\n((?: {2}.*\n?)+)/m.exec(n.stdout);
+    expect(keywords).not.toBeNull();
+    expect(Number(keywords![1]!.replace(/,/g, ''))).toBeGreaterThan(60);
+    expect(keywords![2]!.trim().split(/,\s+/)).toHaveLength(61);
   });
 
   it('reports usage errors with exit 2 and user errors with a code and a hint', async () => {
@@ -92,9 +98,10 @@ describe('lattice CLI', () => {
     const report = JSON.parse(r.stdout);
     expect(report.dryRun).toBe(true);
     expect(report.documents).toBe(300);
-    // 300 documents, M = 10: ceil(300/8)=38 clusters, then 5, then the root.
-    expect(report.levels).toEqual([38, 5, 1]);
-    expect(report.summaryCalls).toBe(44);
+    // 300 documents, M = 10 (indexer/cluster/level-sizes.ts): the level under the root's children
+    // takes max(ceil(300/8), round(300^(2/3))) = 45 clusters, the root's children round(√45) = 7.
+    expect(report.levels).toEqual([45, 7, 1]);
+    expect(report.summaryCalls).toBe(53);
     expect(fs.existsSync(out)).toBe(false);
   });
 });

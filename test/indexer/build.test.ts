@@ -6,6 +6,7 @@ import { buildIndex, type BuildReport } from '../../indexer/build.js';
 import { openIndex } from '../../src/api/lattice-index.js';
 import { isLatticeError } from '../../src/errors.js';
 import { IndexStore } from '../../src/store/index-store.js';
+import { tokenize } from '../../src/text/tokenize.js';
 import { startOpenAITestServer, type OpenAITestServer } from '../helpers/openai-test-server.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
@@ -24,7 +25,7 @@ function sampleSubset(dir: string, n: number): string {
 function treeRows(file: string): unknown[] {
   const db = new Database(file, { readonly: true });
   try {
-    return db.prepare('SELECT id, parent_id, depth, position, kind, doc_id, char_start, char_end, title, summary, content_hash FROM nodes ORDER BY id').all();
+    return db.prepare('SELECT id, parent_id, depth, position, kind, doc_id, char_start, char_end, title, summary, keywords, content_hash FROM nodes ORDER BY id').all();
   } finally {
     db.close();
   }
@@ -68,6 +69,44 @@ describe('buildIndex in local mode', () => {
     const c = (await buildIndex({ input: corpus, output: path.join(dir, 'c.db'), seed: 7 })) as BuildReport;
     expect(c.documents).toBe(150);
     expect(treeRows(path.join(dir, 'c.db'))).not.toEqual(treeRows(path.join(dir, 'a.db')));
+  });
+
+  it('stores a keyword profile for every cluster, from the documents under it (or none with keywords: 0)', async () => {
+    const dir = tempDir();
+    const corpus = sampleSubset(dir, 150);
+    const file = path.join(dir, 'k.db');
+    await buildIndex({ input: corpus, output: file, keywords: 40 });
+    const store = IndexStore.open(file, { readonly: true });
+    try {
+      const clusters = (store.db.prepare(`SELECT id FROM nodes WHERE kind = 'cluster'`).all() as { id: number }[]).map((r) => r.id);
+      expect(clusters.length).toBeGreaterThan(10);
+      for (const id of clusters) {
+        const keywords = store.nodeKeywords(id);
+        expect(keywords.length).toBeGreaterThan(0);
+        expect(keywords.length).toBeLessThanOrEqual(40);
+        expect(store.node(id).text.endsWith(`Keywords: ${keywords.join(', ')}.`)).toBe(true);
+        // Each keyword is (a surface form of) a term of a document under the cluster.
+        const terms = new Set(
+          store.documentsUnder(id).flatMap((docId) => {
+            const d = store.document(docId)!;
+            return tokenize(`${d.title} ${d.text}`);
+          }),
+        );
+        for (const k of keywords) expect(terms.has(tokenize(k)[0]!)).toBe(true);
+      }
+      expect(store.getMeta<{ keywords: number }>('build_params')?.keywords).toBe(40);
+    } finally {
+      store.close();
+    }
+    const plain = path.join(dir, 'p.db');
+    await buildIndex({ input: corpus, output: plain, keywords: 0 });
+    const other = IndexStore.open(plain, { readonly: true });
+    try {
+      expect(other.root().text).not.toMatch(/Keywords:/);
+      expect(other.nodeKeywords(other.root().id)).toEqual([]);
+    } finally {
+      other.close();
+    }
   });
 
   it('builds top-down trees within the branching factor', async () => {

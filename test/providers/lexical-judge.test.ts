@@ -55,6 +55,31 @@ describe('LexicalJudge', () => {
     expect((await judge.doJudge({ query: 'x', candidates: [] })).scores).toEqual([]);
   });
 
+  it('scores inner nodes by the query terms their profile holds, whatever its length', async () => {
+    const inner = (nodeId: number, text: string): JudgeCandidate => ({ nodeId, kind: 'inner', title: '', text });
+    const filler = Array.from({ length: 300 }, (_, i) => `term${i}`).join(', ');
+    const short = 'Keywords: statin, cholesterol.';
+    const long = `Keywords: statin, cholesterol, ${filler}.`;
+    const r = await judge.doJudge({
+      query: 'statin cholesterol',
+      candidates: [inner(1, short), inner(2, long), leaf(3, '', short), leaf(4, '', long), inner(5, 'Keywords: statin.')],
+    });
+    // BM25's length normalisation would make the larger subtree lose; inner nodes have none.
+    expect(r.scores[1]).toBeCloseTo(r.scores[0]!, 10);
+    expect(r.scores[3]!).toBeLessThan(r.scores[2]! - 10);
+    // Covering more of the query's idf mass still scores higher.
+    expect(r.scores[0]!).toBeGreaterThan(r.scores[4]! + 10);
+    // Repetition counts little: a term is in the subtree or not.
+    const rep = await judge.doJudge({ query: 'statin', candidates: [inner(1, 'statin'), inner(2, 'statin statin statin statin')] });
+    expect(rep.scores[1]! / rep.scores[0]!).toBeLessThan(1.2);
+    // With BM25's own parameters for inner nodes, the long profile loses again.
+    const plain = new LexicalJudge(stats, { inner: { k1: 0.9, b: 0.4 } });
+    const p = await plain.doJudge({ query: 'statin cholesterol', candidates: [inner(1, short), inner(2, long)] });
+    expect(p.scores[1]!).toBeLessThan(p.scores[0]! - 10);
+    expect(() => new LexicalJudge(stats, { inner: { b: 2 } })).toThrow();
+    expect(() => new LexicalJudge(stats, { inner: { k1: -1 } })).toThrow();
+  });
+
   it('squashes monotonically: 0 -> 0, pivot -> 100 (1 + c) / 2, full match -> 100', () => {
     const mass = 10;
     expect(judge.squash(0, mass)).toBe(0);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { isLatticeError, type LatticeErrorCode } from '../../src/errors.js';
-import { IndexStore, type NodeRecord } from '../../src/store/index-store.js';
+import { clusterText, IndexStore, parseKeywords, splitClusterText, type NodeRecord } from '../../src/store/index-store.js';
 import { SCHEMA_VERSION } from '../../src/store/open-database.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
@@ -62,6 +62,42 @@ describe('IndexStore', () => {
     expect(reader.getTrace(traceId)?.query).toBe('q');
     expect(reader.size()).toBe(4);
     reader.close();
+  });
+
+  it('shows a cluster its keyword profile after its summary, and leaves without one', () => {
+    const file = path.join(tempDir(), 'kw.db');
+    const store = IndexStore.open(file, { create: true });
+    store.replaceDocuments([{ id: 'a', title: 'Alpha', text: 'alpha text', source: { path: 'c.jsonl' }, contentHash: 'x' }]);
+    store.replaceNodes([
+      record(1, null, { numChildren: 2, numDocuments: 1, subtreeEnd: 2, summary: 'Covers: alpha.', keywords: ['malaria', 'mosquitoes'] }),
+      record(2, 1, { depth: 1, numChildren: 1, numDocuments: 1, preorder: 1, subtreeEnd: 2, summary: 'no keywords', keywords: [] }),
+      record(3, 2, { depth: 2, kind: 'document', docId: 'a', numDocuments: 1, preorder: 2, subtreeEnd: 2 }),
+    ]);
+    store.close();
+    const reader = IndexStore.open(file, { readonly: true });
+    expect(reader.root().text).toBe('Covers: alpha.\n\nKeywords: malaria, mosquitoes.');
+    expect(reader.nodeKeywords(1)).toEqual(['malaria', 'mosquitoes']);
+    expect(reader.node(2).text).toBe('no keywords');
+    expect(reader.nodeKeywords(2)).toEqual([]);
+    expect(reader.node(3).text).toBe('alpha text');
+    expect(reader.nodeKeywords(3)).toEqual([]);
+    const raw = reader.db.prepare('SELECT keywords FROM nodes ORDER BY id').all() as { keywords: string | null }[];
+    expect(raw.map((r) => r.keywords)).toEqual(['["malaria","mosquitoes"]', null, null]);
+    reader.close();
+  });
+
+  it('reads a damaged keywords value as none', () => {
+    expect(parseKeywords('not json')).toEqual([]);
+    expect(parseKeywords('{"a":1}')).toEqual([]);
+    expect(parseKeywords('["a",2]')).toEqual([]);
+    expect(parseKeywords(null)).toEqual([]);
+    expect(parseKeywords('["a","b"]')).toEqual(['a', 'b']);
+    expect(clusterText('', ['a'])).toBe('Keywords: a.');
+    expect(clusterText('sum', [])).toBe('sum');
+    for (const [summary, keywords] of [['Covers: a. Keywords: not a list', ['x', 'y']], ['', ['a']], ['plain', []]] as const) {
+      expect(splitClusterText(clusterText(summary, keywords))).toEqual({ summary, keywords: [...keywords] });
+    }
+    expect(splitClusterText('no list here.')).toEqual({ summary: 'no list here.', keywords: [] });
   });
 
   it('refuses missing, foreign, garbage, newer and unfinished files with coded errors', () => {

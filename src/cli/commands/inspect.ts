@@ -8,7 +8,11 @@ import { LatticeError } from '../../errors.js';
 import type { TreeNode } from '../../types.js';
 import type { CommandModule } from '../main.js';
 import type { CliIO } from '../io.js';
+import { splitClusterText } from '../../store/index-store.js';
 import { formatInt, keyValues, shorten } from '../output.js';
+
+/** Keywords listed by `inspect --node` (a profile holds up to 1,000). */
+const KEYWORDS_SHOWN = 60;
 
 interface InspectArgs {
   index: string;
@@ -68,7 +72,16 @@ export const inspectCommand: CommandModule<InspectArgs> = {
           lines.push(`document: ${doc.id}  source: ${doc.source.path}${doc.source.line ? `:${doc.source.line}` : ''}`);
           if (node.kind === 'chunk') lines.push(`range: chars ${node.charStart}–${node.charEnd} of ${formatInt(doc.text.length)}`);
         }
-        lines.push('', node.kind === 'cluster' ? 'summary:' : 'text:', indent(wrap(shorten(node.text, 2000), 96), '  '));
+        if (node.kind === 'cluster') {
+          const { summary, keywords } = splitClusterText(node.text);
+          lines.push('', 'summary:', indent(wrap(shorten(summary, 2000), 96), '  '));
+          if (keywords.length > 0) {
+            const shown = keywords.slice(0, KEYWORDS_SHOWN).join(', ') + (keywords.length > KEYWORDS_SHOWN ? ', …' : '');
+            lines.push('', `keywords (${formatInt(keywords.length)}, most distinctive first):`, indent(wrap(shown, 96), '  '));
+          }
+        } else {
+          lines.push('', 'text:', indent(wrap(shorten(node.text, 2000), 96), '  '));
+        }
         if (children.length > 0) {
           lines.push('', `children (${children.length}):`);
           for (const c of children) lines.push(`  #${c.id}  ${c.kind.padEnd(8)} ${String(c.numDocuments).padStart(6)} docs  ${shorten(c.title || c.text, 70)}`);

@@ -114,6 +114,29 @@ describe('partitionBalanced', () => {
   });
 });
 
+describe('partitionBalanced with a group count', () => {
+  it('makes the groups asked for, within the bounds, on both paths', () => {
+    const all = noise(700, 12, 9);
+    const direct = partitionBalanced(all.slice(0, 81), { maxSize: 10, seed: 1, groups: 10 });
+    expectValid(direct, 81, 4, 10);
+    expect(direct).toHaveLength(10);
+    // Without the count, fill·M gives ceil(81/8) = 11 groups.
+    expect(partitionBalanced(all.slice(0, 81), { maxSize: 10, seed: 1 })).toHaveLength(11);
+    // The recursive path spreads the count over its parts (rounding up per part).
+    const recursive = partitionBalanced(all, { maxSize: 10, seed: 2, groups: 100 });
+    expectValid(recursive, 700, 4, 10);
+    expect(recursive.length).toBeGreaterThanOrEqual(100);
+    expect(recursive.length).toBeLessThanOrEqual(110);
+    // Infeasible counts are clamped: 81 items make at most 20 groups of at least 4.
+    const clamped = partitionBalanced(all.slice(0, 81), { maxSize: 10, seed: 1, groups: 30 });
+    expectValid(clamped, 81, 4, 10);
+    expect(clamped.length).toBeLessThanOrEqual(20);
+    expect(clamped.length).toBeGreaterThanOrEqual(16);
+    expectCode(() => partitionBalanced(all.slice(0, 81), { maxSize: 10, seed: 1, groups: 0 }), 'CONFIG_INVALID');
+    expectCode(() => partitionBalanced(all.slice(0, 81), { maxSize: 10, seed: 1, groups: 2.5 }), 'CONFIG_INVALID');
+  });
+});
+
 describe('groupCount', () => {
   it('aims at fill·M per group within the feasible range', () => {
     const bounds = resolveGroupBounds({ maxSize: 10 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { resolveGroupBounds } from '../../../indexer/cluster/balanced-partition.js';
 import { groupBottomUp } from '../../../indexer/cluster/build-levels.js';
+import { rootChildren } from '../../../indexer/cluster/level-sizes.js';
 import { isLatticeError } from '../../../src/errors.js';
 import { coversExactlyOnce, noise } from './synthetic.js';
 
@@ -37,6 +39,28 @@ describe('groupBottomUp', () => {
     });
     expect(count).toBeLessThanOrEqual(10);
     expect(levels[levels.length - 2].length).toBeGreaterThan(10);
+  });
+
+  it('gives the root a real fan-out: the top level follows the planner, not fill·M', async () => {
+    const bounds = resolveGroupBounds({ maxSize: 10 });
+    for (const n of [90, 700]) {
+      const leaves = noise(n, 8, n);
+      let current: Float32Array[] = leaves;
+      const levels = await groupBottomUp(leaves, {
+        maxSize: 10,
+        seed: 5,
+        embedGroups: async (groups) => {
+          const below = current;
+          current = groups.map((g) => meanOf(below, g));
+          return current;
+        },
+      });
+      const top = levels[levels.length - 1]!;
+      const below = levels.length > 1 ? levels[levels.length - 2]!.length : n;
+      expect(top.length).toBe(rootChildren(below, bounds));
+      expect(top.length).toBeGreaterThanOrEqual(5);
+      expect(top.length).toBeLessThanOrEqual(10);
+    }
   });
 
   it('is deterministic for a seed', async () => {

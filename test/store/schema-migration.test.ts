@@ -1,0 +1,128 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { buildIndex } from '../../indexer/build.js';
+import { openIndex } from '../../src/api/lattice-index.js';
+import { isLatticeError } from '../../src/errors.js';
+import { checkIndex } from '../../src/store/check-index.js';
+import { IndexStore } from '../../src/store/index-store.js';
+import migrate0001 from '../../src/store/migrations/0001-initial.js';
+import { INDEX_FORMAT, MIN_READABLE_SCHEMA_VERSION, SCHEMA_VERSION } from '../../src/store/open-database.js';
+import { useTempDir } from '../helpers/temp-dir.js';
+
+const tempDir = useTempDir();
+const sampleCorpus = path.resolve(__dirname, '../../data/scifact-sample/corpus.jsonl');
+
+function columns(file: string): string[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    return (db.prepare('PRAGMA table_info(nodes)').all() as { name: string }[]).map((c) => c.name);
+  } finally {
+    db.close();
+  }
+}
+
+function userVersion(file: string): number {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.pragma('user_version', { simple: true }) as number;
+  } finally {
+    db.close();
+  }
+}
+
+/** A schema-1 file, written the way the first release wrote it: one cluster over one document. */
+function versionOneFile(file: string): void {
+  const db = new Database(file);
+  migrate0001(db);
+  db.prepare(`INSERT INTO meta (key, value) VALUES ('format', ?), ('build_status', '"complete"')`).run(INDEX_FORMAT);
+  db.prepare(`INSERT INTO documents (doc_id, title, text, source_path, content_hash) VALUES ('a', 'Alpha', 'alpha text', 'c.jsonl', 'x')`).run();
+  const insert = db.prepare(
+    `INSERT INTO nodes (id, parent_id, depth, position, kind, doc_id, title, summary, num_documents, num_children, preorder, subtree_end, content_hash)
+     VALUES (?, ?, ?, 0, ?, ?, ?, ?, 1, ?, ?, 1, ?)`,
+  );
+  insert.run(1, null, 0, 'cluster', null, 'Root', 'Covers: alpha.', 1, 0, 'h1');
+  insert.run(2, 1, 1, 'document', 'a', 'Alpha', null, 0, 1, 'h2');
+  db.pragma('user_version = 1');
+  db.close();
+}
+
+describe('schema 2 (cluster keywords)', () => {
+  it('is what new files get', () => {
+    const file = path.join(tempDir(), 'new.db');
+    IndexStore.open(file, { create: true }).close();
+    expect(SCHEMA_VERSION).toBe(2);
+    expect(userVersion(file)).toBe(2);
+    expect(columns(file)).toContain('keywords');
+  });
+
+  it('reads a schema-1 file read-only as clusters without keywords, and a writer migrates it forward', () => {
+    const file = path.join(tempDir(), 'v1.db');
+    versionOneFile(file);
+    expect(MIN_READABLE_SCHEMA_VERSION).toBe(1);
+
+    const reader = IndexStore.open(file, { readonly: true });
+    expect(reader.root().text).toBe('Covers: alpha.');
+    expect(reader.nodeKeywords(1)).toEqual([]);
+    expect(reader.children(1).map((n) => n.text)).toEqual(['alpha text']);
+    reader.close();
+    // A read-only open writes nothing.
+    expect(userVersion(file)).toBe(1);
+    expect(columns(file)).not.toContain('keywords');
+
+    const writer = IndexStore.open(file);
+    expect(writer.root().text).toBe('Covers: alpha.');
+    writer.close();
+    expect(userVersion(file)).toBe(2);
+    expect(columns(file)).toContain('keywords');
+    const again = IndexStore.open(file, { readonly: true });
+    expect(again.nodeKeywords(1)).toEqual([]);
+    again.close();
+  });
+
+  it('still refuses files older than the oldest readable version', () => {
+    const file = path.join(tempDir(), 'v0.db');
+    versionOneFile(file);
+    const db = new Database(file);
+    db.pragma('user_version = 0');
+    db.close();
+    try {
+      IndexStore.open(file, { readonly: true }).close();
+      expect.unreachable('a schema-0 file must not open');
+    } catch (error) {
+      expect(isLatticeError(error, 'INDEX_TOO_OLD')).toBe(true);
+    }
+  });
+
+  it('a built index carries keywords; the same index as schema 1 still searches and checks clean', async () => {
+    const dir = tempDir();
+    const corpus = path.join(dir, 'corpus.jsonl');
+    fs.writeFileSync(corpus, `${fs.readFileSync(sampleCorpus, 'utf8').split('\n').filter(Boolean).slice(0, 120).join('\n')}\n`);
+    const file = path.join(dir, 'index.db');
+    await buildIndex({ input: corpus, output: file });
+    const index = openIndex(file);
+    const root = index.root();
+    const child = index.children(root.id)[0]!;
+    expect(child.kind).toBe('cluster');
+    expect(child.text).toMatch(/\n\nKeywords: \S+, \S+/);
+    const before = await index.search('folate homocysteine', { topK: 5, judge: 'lexical' });
+    index.close();
+    expect(checkIndex(file).ok).toBe(true);
+
+    // What a reader of this version sees in a file the previous release wrote.
+    const db = new Database(file);
+    db.exec('ALTER TABLE nodes DROP COLUMN keywords');
+    db.pragma('user_version = 1');
+    db.close();
+    const old = openIndex(file);
+    expect(old.children(old.root().id)[0]!.text).not.toMatch(/Keywords:/);
+    const after = await old.search('folate homocysteine', { topK: 5, judge: 'lexical' });
+    expect(after.hits.length).toBeGreaterThan(0);
+    expect(before.hits.length).toBeGreaterThan(0);
+    old.close();
+    const report = checkIndex(file);
+    expect(report.problems).toEqual([]);
+    expect(report.schemaVersion).toBe(1);
+  });
+});
