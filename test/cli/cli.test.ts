@@ -28,6 +28,16 @@ describe('lattice CLI', () => {
     expect(r.stderr).not.toMatch(/\r/);
   });
 
+  it('builds without keyword profiles on --keywords 0', async () => {
+    const out = path.join(tempDir(), 'k0.db');
+    expect((await runLattice(['build', sample, '-o', out, '-q', '--keywords', '0'])).code).toBe(0);
+    const n = await runLattice(['inspect', out, '--node', '2']);
+    expect(n.code).toBe(0);
+    expect(n.stdout).toMatch(/^summary:/m);
+    expect(n.stdout).not.toMatch(/keywords|Keywords:/);
+    expect((await runLattice(['build', sample, '-o', out, '--force', '--keywords', '-1'])).stderr).toMatch(/^error CONFIG_INVALID:.*keywords/m);
+  });
+
   it('refuses to overwrite a finished index without --force', async () => {
     const r = await runLattice(['build', sample, '-o', indexFile]);
     expect(r.code).toBe(1);

@@ -23,6 +23,7 @@ interface BuildArgs {
   'base-url'?: string;
   concurrency: number;
   'summary-words': number;
+  keywords: number;
   'chunk-size': number;
   'chunk-overlap': number;
   'id-field'?: string;
@@ -54,6 +55,7 @@ export const buildCommand: CommandModule<BuildArgs> = {
       .option('base-url', { type: 'string', describe: 'OpenAI-compatible server URL; env OPENAI_BASE_URL (key: env OPENAI_API_KEY)' })
       .option('concurrency', { type: 'number', default: 4, describe: 'Model calls in flight at once' })
       .option('summary-words', { type: 'number', default: 100, describe: 'Length budget of a cluster summary, in words' })
+      .option('keywords', { type: 'number', default: 1000, describe: "Most terms in a cluster's keyword profile (shown after its summary); 0 for none" })
       .option('chunk-size', { type: 'number', default: 4000, describe: 'Documents longer than this (characters) are split into chunks' })
       .option('chunk-overlap', { type: 'number', default: 200, describe: 'Characters shared by consecutive chunks' })
       .option('id-field', { type: 'string', describe: 'JSONL field holding the id (default _id, then id)' })
@@ -90,6 +92,7 @@ export const buildCommand: CommandModule<BuildArgs> = {
         baseURL: args['base-url'],
         concurrency: args.concurrency,
         summaryWords: args['summary-words'],
+        keywords: args.keywords,
         chunkSize: args['chunk-size'],
         chunkOverlap: args['chunk-overlap'],
         fields: { id: args['id-field'], title: args['title-field'], text: args['text-field'] },
