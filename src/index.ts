@@ -10,7 +10,7 @@ export { DEFAULT_BUILD_OPTIONS } from '../indexer/build-options.js';
 export type { BuildOptions, BuildStrategy, EmbedderName, SummarizerName, BuildParams } from '../indexer/build-options.js';
 export type { LoadIssue, LoadIssueKind } from '../indexer/load/index.js';
 
-export { openIndex, LatticeIndex } from './api/lattice-index.js';
+export { openIndex, LatticeIndex, DEFAULT_SEED_WITH } from './api/lattice-index.js';
 export type {
   OpenIndexOptions,
   IndexSearchOptions,

@@ -432,9 +432,10 @@ export class Bm25Index {
 /**
  * BM25 scores of arbitrary `texts` against `query`, using corpus-level `stats` (N, avgdl, df)
  * as if each text were a corpus document. Query terms unknown to the corpus get df = 0.
- * Used by the lexical judge to score summaries and leaves on one scale.
+ * Used by the lexical judge to score summaries and leaves on one scale; `analyse` lets it reuse
+ * texts it has analysed before (a cluster's keyword profile is re-judged in many slates).
  */
-export function scoreTexts(stats: Bm25Stats, query: string, texts: readonly string[]): number[] {
+export function scoreTexts(stats: Bm25Stats, query: string, texts: readonly string[], analyse: (text: string) => AnalysedText = analyseText): number[] {
   const qtf = new Map<string, number>();
   for (const tok of tokenize(query)) qtf.set(tok, (qtf.get(tok) ?? 0) + 1);
   const N = stats.documentCount;
@@ -445,24 +446,35 @@ export function scoreTexts(stats: Bm25Stats, query: string, texts: readonly stri
   }
   const avgdl = stats.averageDocumentLength;
   const out: number[] = new Array<number>(texts.length);
-  const tf = new Map<string, number>();
   for (let i = 0; i < texts.length; i++) {
     const text = texts[i];
     if (typeof text !== 'string' || weights.size === 0) {
       out[i] = 0;
       continue;
     }
-    const tokens = tokenize(text);
-    tf.clear();
-    for (const tok of tokens) if (weights.has(tok)) tf.set(tok, (tf.get(tok) ?? 0) + 1);
-    const rel = avgdl > 0 ? tokens.length / avgdl : 1;
+    const { length, counts } = analyse(text);
+    const rel = avgdl > 0 ? length / avgdl : 1;
     const norm = stats.k1 * (1 - stats.b + stats.b * rel);
     let score = 0;
     for (const [term, weight] of weights) {
-      const f = tf.get(term);
+      const f = counts.get(term);
       if (f !== undefined) score += (weight * f) / (f + norm);
     }
     out[i] = score;
   }
   return out;
+}
+
+/** A text as BM25 sees it: its analysed length and the count of each term. */
+export interface AnalysedText {
+  length: number;
+  counts: Map<string, number>;
+}
+
+/** Analyses a text with the index's analyser (tokenize, stop words, Porter stems). */
+export function analyseText(text: string): AnalysedText {
+  const tokens = tokenize(text);
+  const counts = new Map<string, number>();
+  for (const tok of tokens) counts.set(tok, (counts.get(tok) ?? 0) + 1);
+  return { length: tokens.length, counts };
 }

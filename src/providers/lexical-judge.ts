@@ -18,7 +18,7 @@
  * candidate scores the same in every slate. Makes no calls; usage is zero.
  */
 import { LatticeError } from '../errors.js';
-import { bm25Idf, scoreTexts, type Bm25Stats } from '../lexical/bm25.js';
+import { analyseText, bm25Idf, scoreTexts, type AnalysedText, type Bm25Stats } from '../lexical/bm25.js';
 import { tokenize } from '../text/tokenize.js';
 import type { Judge, JudgeRequest, JudgeResult } from '../types.js';
 
@@ -30,6 +30,13 @@ export interface LexicalJudgeOptions {
 }
 
 export const LEXICAL_JUDGE_PIVOT = 0.4;
+/**
+ * Analysed texts kept per judge. Inner nodes (summary plus a keyword profile of up to 1,000
+ * terms) are judged again and again across slates and queries, and analysing one costs far more
+ * than scoring it; leaves are cheap and seldom repeat, so only inner texts are kept. About
+ * 50 kB each at 1,000 keywords, so the cache stays under about 50 MB.
+ */
+const ANALYSED_CACHE_SIZE = 1024;
 /** How inner nodes (summaries and keyword profiles, not documents) are scored; see the module comment. */
 export const LEXICAL_JUDGE_INNER = Object.freeze({ k1: 0.3, b: 0 });
 
@@ -43,6 +50,8 @@ export class LexicalJudge implements Judge {
   /** The same statistics with the inner-node k1 and b. */
   private readonly innerStats: Bm25Stats;
   private readonly pivot: number;
+  /** Inner-node text -> analysed text, least recently used first. */
+  private readonly analysed = new Map<string, AnalysedText>();
 
   /** `stats` usually comes from `Bm25Index.stats()` over the indexed corpus. */
   constructor(stats: Bm25Stats, options: LexicalJudgeOptions = {}) {
@@ -102,7 +111,9 @@ export class LexicalJudge implements Judge {
       for (const kind of [false, true]) {
         const at = texts.flatMap((_, i) => (inner[i] === kind ? [i] : []));
         if (at.length === 0) continue;
-        const scores = scoreTexts(kind ? this.innerStats : this.stats, request.query, at.map((i) => texts[i]!));
+        const scores = kind
+          ? scoreTexts(this.innerStats, request.query, at.map((i) => texts[i]!), (text) => this.analyseInner(text))
+          : scoreTexts(this.stats, request.query, at.map((i) => texts[i]!));
         at.forEach((i, j) => (raw[i] = scores[j]!));
       }
     }
@@ -110,5 +121,17 @@ export class LexicalJudge implements Judge {
       scores: raw.map((s) => this.squash(s, mass)),
       usage: { calls: 0, inputTokens: 0, outputTokens: 0, cachedCalls: 0 },
     };
+  }
+
+  private analyseInner(text: string): AnalysedText {
+    let found = this.analysed.get(text);
+    if (found) {
+      this.analysed.delete(text);
+    } else {
+      found = analyseText(text);
+      if (this.analysed.size >= ANALYSED_CACHE_SIZE) this.analysed.delete(this.analysed.keys().next().value!);
+    }
+    this.analysed.set(text, found);
+    return found;
   }
 }

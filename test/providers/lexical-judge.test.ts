@@ -80,6 +80,23 @@ describe('LexicalJudge', () => {
     expect(() => new LexicalJudge(stats, { inner: { k1: -1 } })).toThrow();
   });
 
+  it('scores inner nodes the same from its cache of analysed texts, past its size too', async () => {
+    const fresh = new LexicalJudge(stats);
+    const inner = (i: number): JudgeCandidate => ({
+      nodeId: i,
+      kind: 'inner',
+      title: `cluster ${i}`,
+      text: `Vitamin trials ${i}.\n\nKeywords: vitamin, fracture, ${'cold, '.repeat(i % 7)}coral${i}.`,
+    });
+    const slate = { query: 'vitamin D fractures and the cold', candidates: Array.from({ length: 1100 }, (_, i) => inner(i)) };
+    const first = (await fresh.doJudge(slate)).scores;
+    const again = (await fresh.doJudge(slate)).scores;
+    const other = (await new LexicalJudge(stats).doJudge({ ...slate, candidates: slate.candidates.slice().reverse() })).scores.reverse();
+    expect(again).toEqual(first);
+    expect(other).toEqual(first);
+    expect(new Set(first).size).toBeGreaterThan(1);
+  });
+
   it('squashes monotonically: 0 -> 0, pivot -> 100 (1 + c) / 2, full match -> 100', () => {
     const mass = 10;
     expect(judge.squash(0, mass)).toBe(0);

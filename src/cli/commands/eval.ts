@@ -10,8 +10,9 @@ import { LatticeError } from '../../errors.js';
 import type { CommandModule } from '../main.js';
 import type { CliIO } from '../io.js';
 import { createProgress } from '../progress.js';
+import { searchOptionsFrom, withSearchFlags, type SearchFlags } from '../search-flags.js';
 
-interface EvalArgs {
+interface EvalArgs extends SearchFlags {
   index: string;
   dataset: string;
   split: string;
@@ -20,25 +21,7 @@ interface EvalArgs {
   limit?: number;
   model?: string;
   'base-url'?: string;
-  beam?: number;
-  iterations?: number;
-  'budget-calls'?: number;
-  alpha?: number;
-  'calibration-nodes'?: number;
-  'max-slate'?: number;
-  'prune-threshold'?: number;
-  'frontier-scores'?: 'calibrated' | 'raw';
-  'final-score'?: 'path' | 'latent';
-  calibration?: 'joint' | 'offset' | 'none';
-  'inner-anchors'?: number;
-  'fusion-method'?: 'rrf' | 'append';
-  'fusion-min-score'?: number;
   'path-relevance': boolean;
-  fusion?: 'bm25' | 'dense';
-  'fusion-weight'?: number;
-  'seed-with'?: 'bm25' | 'dense' | 'none';
-  seeds?: number;
-  seed?: number;
   'sim-seed'?: number;
   'sim-scale-min'?: number;
   'sim-scale-max'?: number;
@@ -60,38 +43,22 @@ export const evalCommand: CommandModule<EvalArgs> = {
   command: 'eval <index>',
   describe: 'Evaluate an index on a BEIR dataset (nDCG@10, recall, cost) against baselines',
   builder: (y: Argv) =>
-    y
-      .positional('index', { type: 'string', demandOption: true, describe: 'Index built from the dataset corpus' })
-      .option('dataset', { type: 'string', demandOption: true, describe: 'BEIR folder: queries.jsonl and qrels/<split>.tsv' })
-      .option('split', { type: 'string', default: 'test', describe: 'Qrels split to evaluate' })
-      .option('judge', {
-        choices: ['lexical', 'llm', 'simulated'] as const,
-        default: 'lexical' as const,
-        describe: 'Judge of the tree search; simulated = noisy oracle from the qrels (see BENCHMARKS.md)',
-      })
-      .option('baseline', { type: 'string', array: true, choices: BASELINES, describe: 'Also run bm25, dense, rerank (BM25 reranked by the judge at equal calls) or all' })
-      .option('limit', { type: 'number', describe: 'Evaluate only the first N judged queries' })
-      .option('model', { type: 'string', describe: 'Chat model for --judge llm; env LATTICE_MODEL' })
-      .option('base-url', { type: 'string', describe: 'OpenAI-compatible server URL; env OPENAI_BASE_URL' })
-      .option('beam', { alias: 'B', type: 'number', describe: 'Frontier nodes expanded per iteration (default 2)' })
-      .option('iterations', { alias: 'N', type: 'number', describe: 'Maximum iterations (default 20)' })
-      .option('budget-calls', { type: 'number', describe: 'Judge calls per query at most' })
-      .option('alpha', { type: 'number', describe: "Weight of the parent's path relevance (default 0.7)" })
-      .option('calibration-nodes', { type: 'number', describe: 'Calibration leaves per leaf slate (default 10)' })
-      .option('max-slate', { type: 'number', describe: 'Most children shown in one slate (default 40)' })
-      .option('prune-threshold', { type: 'number', describe: 'Do not expand nodes scored below this (0..1)' })
-      .option('frontier-scores', { choices: ['calibrated', 'raw'] as const, describe: 'Frontier order from calibrated or raw scores' })
-      .option('final-score', { choices: ['path', 'latent'] as const, describe: 'Leaf score: calibrated score alone (default) or path-weighted (reference)' })
-      .option('calibration', { choices: ['joint', 'offset', 'none'] as const, describe: 'Per-slate scale and offset (default), offset only (reference model), or raw scores (ablation)' })
-      .option('inner-anchors', { type: 'number', describe: 'Anchors re-judged in every inner slate (default 5)' })
+    withSearchFlags(
+      y
+        .positional('index', { type: 'string', demandOption: true, describe: 'Index built from the dataset corpus' })
+        .option('dataset', { type: 'string', demandOption: true, describe: 'BEIR folder: queries.jsonl and qrels/<split>.tsv' })
+        .option('split', { type: 'string', default: 'test', describe: 'Qrels split to evaluate' })
+        .option('judge', {
+          choices: ['lexical', 'llm', 'simulated'] as const,
+          default: 'lexical' as const,
+          describe: 'Judge of the tree search; simulated = noisy oracle from the qrels (see BENCHMARKS.md)',
+        })
+        .option('baseline', { type: 'string', array: true, choices: BASELINES, describe: 'Also run bm25, dense, rerank (BM25 reranked by the judge at equal calls) or all' })
+        .option('limit', { type: 'number', describe: 'Evaluate only the first N judged queries' })
+        .option('model', { type: 'string', describe: 'Chat model for --judge llm; env LATTICE_MODEL' })
+        .option('base-url', { type: 'string', describe: 'OpenAI-compatible server URL; env OPENAI_BASE_URL' }),
+    )
       .option('path-relevance', { type: 'boolean', default: true, describe: 'Use path relevance (--no-path-relevance for the ablation)' })
-      .option('fusion', { choices: ['bm25', 'dense'] as const, describe: 'Fuse the tree ranking with a flat ranking (reciprocal rank)' })
-      .option('fusion-weight', { type: 'number', describe: 'Weight of the flat list in fusion (default 1)' })
-      .option('fusion-method', { choices: ['rrf', 'append'] as const, describe: 'rrf (default): reciprocal rank; append: flat results fill the tail' })
-      .option('fusion-min-score', { type: 'number', describe: 'With append: tree results scored below this go after the flat ones' })
-      .option('seed-with', { choices: ['bm25', 'dense', 'none'] as const, describe: 'Seed the search with top flat hits (default bm25); none searches from the root' })
-      .option('seeds', { type: 'number', describe: 'Seed documents (default 20); 0 searches from the root alone' })
-      .option('seed', { type: 'number', describe: 'Seed of the calibration-leaf draws' })
       .option('sim-seed', { type: 'number', describe: 'Simulated judge: seed (default 0)' })
       .option('sim-scale-min', { type: 'number', describe: 'Simulated judge: slate scale lower bound (default 0.6)' })
       .option('sim-scale-max', { type: 'number', describe: 'Simulated judge: slate scale upper bound (default 1.2)' })
@@ -118,26 +85,9 @@ export const evalCommand: CommandModule<EvalArgs> = {
         if (args.judge !== 'llm') baselines.add('rerank');
       } else baselines.add(b as 'bm25' | 'dense' | 'rerank');
     }
-    const { seedOption } = await import('./query.js');
     const search = {
-      ...(args.beam !== undefined ? { beamSize: args.beam } : {}),
-      ...(args.iterations !== undefined ? { iterations: args.iterations } : {}),
-      ...(args['budget-calls'] !== undefined ? { budget: { calls: args['budget-calls'] } } : {}),
-      ...(args.alpha !== undefined ? { alpha: args.alpha } : {}),
-      ...(args['calibration-nodes'] !== undefined ? { calibrationNodes: args['calibration-nodes'] } : {}),
-      ...(args['max-slate'] !== undefined ? { maxSlateSize: args['max-slate'] } : {}),
-      ...(args['prune-threshold'] !== undefined ? { pruneThreshold: args['prune-threshold'] } : {}),
-      ...(args['frontier-scores'] ? { frontierScores: args['frontier-scores'] } : {}),
-      ...(args['final-score'] ? { finalScore: args['final-score'] } : {}),
-      ...(args.calibration ? { calibration: args.calibration } : {}),
-      ...(args['inner-anchors'] !== undefined ? { innerAnchors: args['inner-anchors'] } : {}),
+      ...searchOptionsFrom(args),
       ...(args['path-relevance'] === false ? { pathRelevance: false } : {}),
-      ...(args.fusion ? { fusion: args.fusion } : {}),
-      ...(args['fusion-weight'] !== undefined ? { fusionWeight: args['fusion-weight'] } : {}),
-      ...(args['fusion-method'] ? { fusionMethod: args['fusion-method'] } : {}),
-      ...(args['fusion-min-score'] !== undefined ? { fusionMinScore: args['fusion-min-score'] } : {}),
-      ...seedOption(args['seed-with'], args.seeds),
-      ...(args.seed !== undefined ? { seed: args.seed } : {}),
     };
     const simulated = {
       ...(args['sim-seed'] !== undefined ? { seed: args['sim-seed'] } : {}),
