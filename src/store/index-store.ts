@@ -76,9 +76,10 @@ interface NodeRow {
   subtree_end: number;
   content_hash: string;
   doc_text: string | null;
+  keywords: string | null;
 }
 
-// Columns every schema has; a cluster's keywords (schema 2) are read apart, see nodeKeywords.
+// Columns every schema has; `keywords` (schema 2) is added per file, see IndexStore.nodeColumns.
 const NODE_COLUMNS = `n.id, n.parent_id, n.depth, n.position, n.kind, n.doc_id, n.chunk_index, n.char_start,
   n.char_end, n.title, n.summary, n.num_documents, n.num_children, n.preorder, n.subtree_end, n.content_hash,
   d.text AS doc_text`;
@@ -132,12 +133,15 @@ export class IndexStore implements TreeReader {
   private statements = new Map<string, GuardedStatement>();
   /** False for schema-1 files (read-only opens do not migrate them): no keywords column. */
   private readonly hasKeywords: boolean;
+  /** NODE_COLUMNS plus the keywords column, or NULL in its place for a schema-1 file. */
+  private readonly nodeColumns: string;
 
   private constructor(file: string, db: Database.Database, readonly: boolean) {
     this.file = file;
     this.db = db;
     this.readonly = readonly;
     this.hasKeywords = (db.pragma('user_version', { simple: true }) as number) >= 2;
+    this.nodeColumns = `${NODE_COLUMNS}, ${this.hasKeywords ? 'n.keywords' : 'NULL AS keywords'}`;
   }
 
   /** Opens an index file; see openDatabase for the errors it raises. */
@@ -329,7 +333,7 @@ export class IndexStore implements TreeReader {
 
   private toNode(row: NodeRow): TreeNode {
     let text: string;
-    if (row.kind === 'cluster') text = clusterText(row.summary ?? '', this.nodeKeywords(row.id));
+    if (row.kind === 'cluster') text = clusterText(row.summary ?? '', parseKeywords(row.keywords));
     else if (row.kind === 'chunk') text = (row.doc_text ?? '').slice(row.char_start ?? 0, row.char_end ?? undefined);
     else text = row.doc_text ?? '';
     const node: TreeNode = {
@@ -356,7 +360,7 @@ export class IndexStore implements TreeReader {
   root(): TreeNode {
     if (this.rootId === undefined) {
       const row = this.stmt(
-        `SELECT ${NODE_COLUMNS} FROM nodes n LEFT JOIN documents d ON d.doc_id = n.doc_id WHERE n.parent_id IS NULL ORDER BY n.id LIMIT 1`,
+        `SELECT ${this.nodeColumns} FROM nodes n LEFT JOIN documents d ON d.doc_id = n.doc_id WHERE n.parent_id IS NULL ORDER BY n.id LIMIT 1`,
       ).get() as NodeRow | undefined;
       if (!row) {
         throw new LatticeError('INDEX_INCOMPLETE', `${this.file} holds no tree.`, {
@@ -371,7 +375,7 @@ export class IndexStore implements TreeReader {
   node(id: number): TreeNode {
     const cached = this.nodeCache.get(id);
     if (cached) return cached;
-    const row = this.stmt(`SELECT ${NODE_COLUMNS} FROM nodes n LEFT JOIN documents d ON d.doc_id = n.doc_id WHERE n.id = ?`).get(id) as
+    const row = this.stmt(`SELECT ${this.nodeColumns} FROM nodes n LEFT JOIN documents d ON d.doc_id = n.doc_id WHERE n.id = ?`).get(id) as
       | NodeRow
       | undefined;
     if (!row) {
@@ -386,7 +390,7 @@ export class IndexStore implements TreeReader {
     const cached = this.childCache.get(id);
     if (cached) return cached;
     const rows = this.stmt(
-      `SELECT ${NODE_COLUMNS} FROM nodes n LEFT JOIN documents d ON d.doc_id = n.doc_id WHERE n.parent_id = ? ORDER BY n.position`,
+      `SELECT ${this.nodeColumns} FROM nodes n LEFT JOIN documents d ON d.doc_id = n.doc_id WHERE n.parent_id = ? ORDER BY n.position`,
     ).all(id) as NodeRow[];
     const kids = rows.map((row) => this.nodeCache.get(row.id) ?? this.toNode(row));
     this.childCache.set(id, kids);
