@@ -59,6 +59,7 @@ export function assembleTree(root: DraftNode): { records: NodeRecord[]; stats: T
       title: node.title,
       summary: node.kind === 'cluster' ? node.summary ?? '' : null,
       keywords: node.kind === 'cluster' ? node.keywords : null,
+      keywordDocs: node.kind === 'cluster' ? node.keywordDocs : null,
       numDocuments: 0,
       numChildren: node.children.length,
       preorder,

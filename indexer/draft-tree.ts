@@ -13,6 +13,8 @@ export interface DraftNode {
   summary: string | null;
   /** Cluster keyword profile (keyword-profile.ts), most distinctive first; null until computed and for documents and chunks. */
   keywords: string[] | null;
+  /** Per keyword, how many documents under the cluster contain it; null like keywords. */
+  keywordDocs: number[] | null;
   doc: CorpusDocument | null;
   chunk: Chunk | null;
   children: DraftNode[];
@@ -25,6 +27,7 @@ export function documentDraft(doc: CorpusDocument, chunks: Chunk[], embedding: F
     title: doc.title,
     summary: null,
     keywords: null,
+    keywordDocs: null,
     doc,
     chunk: null,
     embedding,
@@ -33,6 +36,7 @@ export function documentDraft(doc: CorpusDocument, chunks: Chunk[], embedding: F
       title: doc.title ? `${doc.title} (part ${chunk.index + 1}/${chunks.length})` : `part ${chunk.index + 1}/${chunks.length}`,
       summary: null,
       keywords: null,
+      keywordDocs: null,
       doc,
       chunk,
       children: [],
@@ -42,7 +46,7 @@ export function documentDraft(doc: CorpusDocument, chunks: Chunk[], embedding: F
 }
 
 export function clusterDraft(children: DraftNode[], embedding: Float32Array | null): DraftNode {
-  return { kind: 'cluster', title: '', summary: null, keywords: null, doc: null, chunk: null, children, embedding };
+  return { kind: 'cluster', title: '', summary: null, keywords: null, keywordDocs: null, doc: null, chunk: null, children, embedding };
 }
 
 /** What a summariser reads about a node: a cluster's summary, or a document's title and opening. */

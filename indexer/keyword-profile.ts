@@ -28,20 +28,33 @@ export interface KeywordProfileOptions {
   maxKeywords?: number;
 }
 
-/** A subtree's term masses: parallel arrays of term ids and summed weights. */
+/** A subtree's term masses: parallel arrays of term ids, summed weights and documents holding the term. */
 interface Mass {
   ids: Int32Array;
   weights: Float64Array;
+  docs: Float64Array;
 }
 
+/** The chosen terms of one cluster and, for each, how many documents under it contain the term. */
+interface Chosen {
+  ids: Int32Array;
+  docs: Int32Array;
+}
+
+const EMPTY_MASS: Mass = { ids: new Int32Array(0), weights: new Float64Array(0), docs: new Float64Array(0) };
+
 /**
- * Sets `keywords` on every cluster of the tree under `root` (documents and chunks get null).
- * With maxKeywords 0 every cluster gets an empty list.
+ * Sets `keywords` and `keywordDocs` (documents under the cluster containing each keyword) on every
+ * cluster of the tree under `root` (documents and chunks keep null). With maxKeywords 0 every
+ * cluster gets empty lists.
  */
 export function keywordProfiles(root: DraftNode, options: KeywordProfileOptions): void {
   const max = options.maxKeywords ?? DEFAULT_MAX_KEYWORDS;
   if (max <= 0) {
-    forEachCluster(root, (c) => (c.keywords = []));
+    forEachCluster(root, (c) => {
+      c.keywords = [];
+      c.keywordDocs = [];
+    });
     return;
   }
   new ProfileBuilder(options.stats, max).run(root);
@@ -65,6 +78,7 @@ class ProfileBuilder {
   private readonly showable: Uint8Array;
   /** Dense accumulator over term ids and the list of ids it holds, reused by every aggregation. */
   private readonly acc: Float64Array;
+  private readonly accDocs: Float64Array;
   private readonly touched: Int32Array;
   private readonly mark: Uint8Array;
   /** Lower-cased surface word → [term id, occurrences], for display. */
@@ -72,7 +86,7 @@ class ProfileBuilder {
   /** Surface word → term id (or -1 when it stems to nothing the index knows). */
   private readonly stemOf = new Map<string, number>();
   /** Chosen term ids per cluster, turned into words once every surface has been counted. */
-  private readonly chosen = new Map<DraftNode, Int32Array>();
+  private readonly chosen = new Map<DraftNode, Chosen>();
   private readonly k1: number;
   private readonly b: number;
   private readonly avgdl: number;
@@ -94,6 +108,7 @@ class ProfileBuilder {
       this.showable[i] = stem.length >= 2 && /\p{L}/u.test(stem) ? 1 : 0;
     });
     this.acc = new Float64Array(v);
+    this.accDocs = new Float64Array(v);
     this.touched = new Int32Array(v);
     this.mark = new Uint8Array(v);
     this.k1 = stats.k1;
@@ -105,13 +120,16 @@ class ProfileBuilder {
     const mass = this.visit(root);
     if (root.kind === 'cluster') this.chosen.set(root, this.choose(mass, null));
     const words = this.displayWords();
-    for (const [node, ids] of this.chosen) node.keywords = Array.from(ids, (id) => words[id]!);
+    for (const [node, { ids, docs }] of this.chosen) {
+      node.keywords = Array.from(ids, (id) => words[id]!);
+      node.keywordDocs = Array.from(docs);
+    }
   }
 
   /** Term masses of the subtree of `node`; records the chosen keywords of its cluster children. */
   private visit(node: DraftNode): Mass {
     if (node.kind === 'document') return this.documentMass(node);
-    if (node.kind === 'chunk') return { ids: new Int32Array(0), weights: new Float64Array(0) };
+    if (node.kind === 'chunk') return EMPTY_MASS;
     // Trees are O(log n) deep by construction (both strategies), so recursion is safe.
     const parts = node.children.map((child) => this.visit(child));
     let count = 0;
@@ -123,6 +141,7 @@ class ProfileBuilder {
           this.touched[count++] = t;
         }
         this.acc[t] = this.acc[t]! + part.weights[i]!;
+        this.accDocs[t] = this.accDocs[t]! + part.docs[i]!;
       }
     }
     // Children are chosen now, while the accumulator holds this node's masses (their contrast).
@@ -132,18 +151,21 @@ class ProfileBuilder {
     const ids = this.touched.slice(0, count);
     ids.sort();
     const weights = new Float64Array(count);
+    const docs = new Float64Array(count);
     for (let i = 0; i < count; i++) {
       const t = ids[i]!;
       weights[i] = this.acc[t]!;
+      docs[i] = this.accDocs[t]!;
       this.acc[t] = 0;
+      this.accDocs[t] = 0;
       this.mark[t] = 0;
     }
-    return { ids, weights };
+    return { ids, weights, docs };
   }
 
   private documentMass(node: DraftNode): Mass {
     const doc = node.doc;
-    if (!doc) return { ids: new Int32Array(0), weights: new Float64Array(0) };
+    if (!doc) return EMPTY_MASS;
     // The text BM25 indexed for this document (indexer/build.ts).
     const text = doc.title ? `${doc.title} ${doc.text}` : doc.text;
     const tf = new Map<number, number>();
@@ -169,14 +191,14 @@ class ProfileBuilder {
       const f = tf.get(ids[i]!)!;
       weights[i] = (this.idf[ids[i]!]! * f) / (f + norm);
     }
-    return { ids, weights };
+    return { ids, weights, docs: new Float64Array(ids.length).fill(1) };
   }
 
   /**
    * The top `max` showable terms of `mass` by weight, ordered by weight × share of the parent's
    * weight (`parent` is the dense parent accumulator; null for the root: weight × idf).
    */
-  private choose(mass: Mass, parent: Float64Array | null): Int32Array {
+  private choose(mass: Mass, parent: Float64Array | null): Chosen {
     const order: number[] = [];
     for (let i = 0; i < mass.ids.length; i++) if (this.showable[mass.ids[i]!]) order.push(i);
     let kept = order;
@@ -198,7 +220,7 @@ class ProfileBuilder {
       }
     }
     kept.sort((x, y) => key[y]! - key[x]! || mass.ids[x]! - mass.ids[y]!);
-    return Int32Array.from(kept, (i) => mass.ids[i]!);
+    return { ids: Int32Array.from(kept, (i) => mass.ids[i]!), docs: Int32Array.from(kept, (i) => mass.docs[i]!) };
   }
 
   /** Display word per term id: its most frequent surface form (ties: the alphabetically first). */

@@ -180,6 +180,13 @@ export interface Summarizer extends ProviderInfo {
 }
 
 /** One node of a slate, as the judge sees it. */
+/** A cluster's keyword profile: its most distinctive terms and the share of its documents containing each. */
+export interface KeywordProfile {
+  terms: string[];
+  /** Per term, documents under the cluster that contain it over all its documents (0..1]. */
+  density: number[];
+}
+
 export interface JudgeCandidate {
   /** Tree node id; opaque to model judges (they see slate positions, not ids). */
   nodeId: number;

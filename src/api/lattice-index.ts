@@ -319,6 +319,15 @@ export class LatticeIndex {
     this.store.close();
   }
 
+  /**
+   * The index's lexical judge (judge 'lexical', and the fallback for failed model slates): BM25
+   * statistics of the corpus plus the clusters' keyword profiles. One per open index.
+   */
+  lexicalJudge(): LexicalJudge {
+    this.lexical ??= new LexicalJudge(this.bm25Index().stats(), { profiles: (id) => this.store.nodeProfile(id) });
+    return this.lexical;
+  }
+
   // --- internals -----------------------------------------------------------
 
   private judge(choice: JudgeChoice): Judge {
@@ -326,11 +335,6 @@ export class LatticeIndex {
     if (choice === 'lexical') return this.lexicalJudge();
     if (choice === 'llm') return this.llmJudge();
     throw new LatticeError('CONFIG_INVALID', `Unknown judge "${String(choice)}".`, { hint: 'Use --judge lexical or --judge llm.' });
-  }
-
-  private lexicalJudge(): LexicalJudge {
-    this.lexical ??= new LexicalJudge(this.bm25Index().stats());
-    return this.lexical;
   }
 
   private llmJudge(): LlmJudge {

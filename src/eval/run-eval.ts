@@ -11,7 +11,6 @@
 import { LatticeError } from '../errors.js';
 import type { Judge, JudgeCandidate, ProgressListener } from '../types.js';
 import type { IndexSearchOptions, LatticeIndex } from '../api/lattice-index.js';
-import { Bm25Index } from '../lexical/bm25.js';
 import { LexicalJudge } from '../providers/lexical-judge.js';
 import { SimulatedJudge, type SimulatedJudgeParams } from '../providers/simulated-judge.js';
 import { mrrAtK, ndcgAtK, recallAtK, type Qrels } from './metrics.js';
@@ -297,18 +296,9 @@ export function simulatedJudgeFor(index: LatticeIndex, qrels: Qrels, params: Sim
   return new SimulatedJudge({ qrels, tree: index.tree(), ...params });
 }
 
-/** A lexical judge over the index's corpus statistics (as `index.search` uses), as a Judge object. */
+/** The index's own lexical judge (as `index.search` uses it), as a Judge object. */
 export function lexicalJudgeFor(index: LatticeIndex): LexicalJudge {
-  const store = index.tree();
-  const blob = store.getBlob('bm25');
-  const bm25 = blob
-    ? Bm25Index.deserialize(blob)
-    : Bm25Index.build(
-        (function* () {
-          for (const d of store.iterateDocuments()) yield { id: d.id, text: d.title ? `${d.title} ${d.text}` : d.text };
-        })(),
-      );
-  return new LexicalJudge(bm25.stats());
+  return index.lexicalJudge();
 }
 
 // ---------------------------------------------------------------------------

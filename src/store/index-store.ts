@@ -8,7 +8,7 @@
 import type Database from 'better-sqlite3';
 import { LatticeError, isLatticeError } from '../errors.js';
 import type { TreeReader } from '../tree.js';
-import type { CorpusDocument, NodeKind, TreeNode } from '../types.js';
+import type { CorpusDocument, KeywordProfile, NodeKind, TreeNode } from '../types.js';
 import { openDatabase, translateOpenError } from './open-database.js';
 
 /** A cached, validated model answer (only successful answers are stored). */
@@ -40,6 +40,8 @@ export interface NodeRecord {
   summary: string | null;
   /** A cluster's keyword profile, most distinctive first; absent or null for none (and for leaves). */
   keywords?: string[] | null;
+  /** Per keyword, documents under the cluster that contain it (parallel to keywords). */
+  keywordDocs?: number[] | null;
   numDocuments: number;
   numChildren: number;
   preorder: number;
@@ -105,6 +107,17 @@ export function splitClusterText(text: string): { summary: string; keywords: str
   if (at < 0 || !text.endsWith('.')) return { summary: text, keywords: [] };
   const list = text.slice(at === 0 ? KEYWORDS_LABEL.length + 1 : at + KEYWORDS_LABEL.length + 3, -1);
   return { summary: text.slice(0, at), keywords: list.split(', ') };
+}
+
+/** Parses a stored keyword_docs value; anything but a JSON array of non-negative numbers counts as none. */
+export function parseCounts(value: string | null): number[] {
+  if (value === null || value === '') return [];
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return Array.isArray(parsed) && parsed.every((k) => typeof k === 'number' && k >= 0) ? (parsed as number[]) : [];
+  } catch {
+    return [];
+  }
 }
 
 /** Parses a stored keywords value; anything but a JSON array of strings counts as none. */
@@ -300,8 +313,8 @@ export class IndexStore implements TreeReader {
       this.stmt(`DELETE FROM nodes`).run();
       const insert = this.stmt(
         `INSERT INTO nodes (id, parent_id, depth, position, kind, doc_id, chunk_index, char_start, char_end, title, summary,
-          keywords, num_documents, num_children, preorder, subtree_end, content_hash, embedding)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          keywords, keyword_docs, num_documents, num_children, preorder, subtree_end, content_hash, embedding)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       for (const n of nodes) {
         insert.run(
@@ -317,6 +330,7 @@ export class IndexStore implements TreeReader {
           n.title,
           n.summary,
           n.keywords && n.keywords.length > 0 ? JSON.stringify(n.keywords) : null,
+          n.keywords && n.keywords.length > 0 && n.keywordDocs?.length === n.keywords.length ? JSON.stringify(n.keywordDocs) : null,
           n.numDocuments,
           n.numChildren,
           n.preorder,
@@ -432,6 +446,22 @@ export class IndexStore implements TreeReader {
     if (!this.hasKeywords) return [];
     const row = this.stmt(`SELECT keywords FROM nodes WHERE id = ?`).get(id) as { keywords: string | null } | undefined;
     return parseKeywords(row?.keywords ?? null);
+  }
+
+  /**
+   * A cluster's keyword profile with each term's document share, or undefined for leaves, unknown
+   * ids and clusters stored without counts (schema 1, or built with --keywords 0).
+   */
+  nodeProfile(id: number): KeywordProfile | undefined {
+    if (!this.hasKeywords) return undefined;
+    const row = this.stmt(`SELECT keywords, keyword_docs, num_documents FROM nodes WHERE id = ? AND kind = 'cluster'`).get(id) as
+      | { keywords: string | null; keyword_docs: string | null; num_documents: number }
+      | undefined;
+    if (!row || !(row.num_documents > 0)) return undefined;
+    const terms = parseKeywords(row.keywords);
+    const docs = parseCounts(row.keyword_docs);
+    if (terms.length === 0 || docs.length !== terms.length) return undefined;
+    return { terms, density: docs.map((d) => Math.min(1, d / row.num_documents)) };
   }
 
   /** Stored embedding of a node, or undefined when none was stored. */

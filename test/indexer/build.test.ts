@@ -93,6 +93,16 @@ describe('buildIndex in local mode', () => {
           }),
         );
         for (const k of keywords) expect(terms.has(tokenize(k)[0]!)).toBe(true);
+        // And its document share: how many documents under the cluster contain it.
+        const profile = store.nodeProfile(id)!;
+        expect(profile.terms).toEqual(keywords);
+        const docs = store.documentsUnder(id).map((docId) => {
+          const d = store.document(docId)!;
+          return new Set(tokenize(`${d.title} ${d.text}`));
+        });
+        profile.terms.forEach((k, i) => {
+          expect(profile.density[i]).toBeCloseTo(docs.filter((t) => t.has(tokenize(k)[0]!)).length / docs.length, 9);
+        });
       }
       expect(store.getMeta<{ keywords: number }>('build_params')?.keywords).toBe(40);
     } finally {
@@ -104,6 +114,7 @@ describe('buildIndex in local mode', () => {
     try {
       expect(other.root().text).not.toMatch(/Keywords:/);
       expect(other.nodeKeywords(other.root().id)).toEqual([]);
+      expect(other.nodeProfile(other.root().id)).toBeUndefined();
     } finally {
       other.close();
     }

@@ -50,6 +50,26 @@ function stemsUnder(node: DraftNode): Set<string> {
 }
 
 describe('keywordProfiles', () => {
+  it('counts, for every keyword, the documents under the cluster that contain it', () => {
+    const { root, clusters } = sampleTree();
+    keywordProfiles(root, { stats: stats() });
+    for (const cluster of [root, clusters.A, clusters.B, clusters.C, clusters.D]) {
+      expect(cluster.keywordDocs).toHaveLength(cluster.keywords!.length);
+      const docs: string[] = [];
+      const walk = (n: DraftNode) => (n.doc ? docs.push(`${n.doc.title} ${n.doc.text}`) : n.children.forEach(walk));
+      walk(cluster);
+      cluster.keywords!.forEach((word, i) => {
+        const stem = tokenize(word)[0]!;
+        expect(cluster.keywordDocs![i]).toBe(docs.filter((text) => tokenize(text).includes(stem)).length);
+      });
+    }
+    const at = (node: DraftNode, word: string) => node.keywordDocs![node.keywords!.indexOf(word)];
+    expect(at(clusters.B, 'malaria')).toBe(2);
+    expect(at(clusters.B, 'mosquitoes')).toBe(2);
+    expect(at(clusters.B, 'insecticide')).toBe(1);
+    expect(at(root, 'cells')).toBe(6);
+  });
+
   it('gives every cluster the vocabulary of its own subtree, in surface forms', () => {
     const { root, clusters } = sampleTree();
     keywordProfiles(root, { stats: stats() });

@@ -97,6 +97,23 @@ describe('LexicalJudge', () => {
     expect(new Set(first).size).toBeGreaterThan(1);
   });
 
+  it('adds term density to inner nodes when profiles are known, which separates clusters that all hold the query terms', async () => {
+    const text = 'Covers: vitamins.\n\nKeywords: vitamin, fracture, cold.';
+    const inner = (nodeId: number): JudgeCandidate => ({ nodeId, kind: 'inner', title: '', text });
+    const density: Record<number, number[]> = { 1: [0.9, 0.6, 0.1], 2: [0.05, 0.02, 0.9] };
+    const profiles = (id: number) => (density[id] ? { terms: ['vitamin', 'fracture', 'cold'], density: density[id]! } : undefined);
+    const request = { query: 'vitamin D fracture', candidates: [inner(1), inner(2), inner(3)] };
+    const presenceOnly = (await new LexicalJudge(stats).doJudge(request)).scores;
+    expect(presenceOnly[0]).toBe(presenceOnly[1]);
+    const mixed = (await new LexicalJudge(stats, { profiles }).doJudge(request)).scores;
+    expect(mixed[0]!).toBeGreaterThan(mixed[1]!);
+    // A node without a profile scores by presence alone.
+    expect(mixed[2]).toBe(presenceOnly[2]);
+    // Leaves are never affected.
+    const leaves = { query: request.query, candidates: [leaf(1, 'Vitamin D', 'Vitamin D supplementation reduces fracture risk')] };
+    expect((await new LexicalJudge(stats, { profiles }).doJudge(leaves)).scores).toEqual((await new LexicalJudge(stats).doJudge(leaves)).scores);
+  });
+
   it('squashes monotonically: 0 -> 0, pivot -> 100 (1 + c) / 2, full match -> 100', () => {
     const mass = 10;
     expect(judge.squash(0, mass)).toBe(0);

@@ -86,6 +86,25 @@ describe('IndexStore', () => {
     reader.close();
   });
 
+  it('gives a cluster its profile with document shares, when the counts were stored', () => {
+    const file = path.join(tempDir(), 'profile.db');
+    const store = IndexStore.open(file, { create: true });
+    store.replaceDocuments([{ id: 'a', title: 'Alpha', text: 'alpha text', source: { path: 'c.jsonl' }, contentHash: 'x' }]);
+    store.replaceNodes([
+      record(1, null, { numChildren: 1, numDocuments: 4, subtreeEnd: 2, summary: 's', keywords: ['malaria', 'nets'], keywordDocs: [4, 1] }),
+      record(2, 1, { depth: 1, numChildren: 1, numDocuments: 4, preorder: 1, subtreeEnd: 2, summary: 's', keywords: ['a', 'b'], keywordDocs: [1] }),
+      record(3, 2, { depth: 2, kind: 'document', docId: 'a', numDocuments: 1, preorder: 2, subtreeEnd: 2 }),
+    ]);
+    store.close();
+    const reader = IndexStore.open(file, { readonly: true });
+    expect(reader.nodeProfile(1)).toEqual({ terms: ['malaria', 'nets'], density: [1, 0.25] });
+    // Counts that do not match the keywords, leaves and unknown ids have none.
+    expect(reader.nodeProfile(2)).toBeUndefined();
+    expect(reader.nodeProfile(3)).toBeUndefined();
+    expect(reader.nodeProfile(99)).toBeUndefined();
+    reader.close();
+  });
+
   it('reads a damaged keywords value as none', () => {
     expect(parseKeywords('not json')).toEqual([]);
     expect(parseKeywords('{"a":1}')).toEqual([]);
