@@ -146,6 +146,8 @@ export class IndexStore implements TreeReader {
   private statements = new Map<string, GuardedStatement>();
   /** False for schema-1 files (read-only opens do not migrate them): no keywords column. */
   private readonly hasKeywords: boolean;
+  /** False for files before schema 3: no keyword_docs column. */
+  private readonly hasKeywordDocs: boolean;
   /** NODE_COLUMNS plus the keywords column, or NULL in its place for a schema-1 file. */
   private readonly nodeColumns: string;
 
@@ -153,7 +155,9 @@ export class IndexStore implements TreeReader {
     this.file = file;
     this.db = db;
     this.readonly = readonly;
-    this.hasKeywords = (db.pragma('user_version', { simple: true }) as number) >= 2;
+    const version = db.pragma('user_version', { simple: true }) as number;
+    this.hasKeywords = version >= 2;
+    this.hasKeywordDocs = version >= 3;
     this.nodeColumns = `${NODE_COLUMNS}, ${this.hasKeywords ? 'n.keywords' : 'NULL AS keywords'}`;
   }
 
@@ -450,10 +454,10 @@ export class IndexStore implements TreeReader {
 
   /**
    * A cluster's keyword profile with each term's document share, or undefined for leaves, unknown
-   * ids and clusters stored without counts (schema 1, or built with --keywords 0).
+   * ids and clusters stored without counts (files before schema 3, or built with --keywords 0).
    */
   nodeProfile(id: number): KeywordProfile | undefined {
-    if (!this.hasKeywords) return undefined;
+    if (!this.hasKeywordDocs) return undefined;
     const row = this.stmt(`SELECT keywords, keyword_docs, num_documents FROM nodes WHERE id = ? AND kind = 'cluster'`).get(id) as
       | { keywords: string | null; keyword_docs: string | null; num_documents: number }
       | undefined;

@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { LatticeError, isLatticeError } from '../errors.js';
 import migrate0001 from './migrations/0001-initial.js';
 import migrate0002 from './migrations/0002-node-keywords.js';
+import migrate0003 from './migrations/0003-keyword-docs.js';
 
 /** Identifies a lattice index among SQLite files (stored in meta.format). */
 export const INDEX_FORMAT = 'lattice-index';
@@ -25,12 +26,13 @@ interface Migration {
 const MIGRATIONS: readonly Migration[] = [
   { version: 1, update: migrate0001 },
   { version: 2, update: migrate0002 },
+  { version: 3, update: migrate0003 },
 ];
 
 /** Schema version written by this code. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
-/** Oldest schema a read-only open accepts (version 1 lacks only `nodes.keywords`). */
+/** Oldest schema a read-only open accepts (versions 1 and 2 lack only the optional `nodes.keywords` and `nodes.keyword_docs`). */
 export const MIN_READABLE_SCHEMA_VERSION = 1;
 
 export interface OpenDatabaseOptions {

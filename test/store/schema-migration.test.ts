@@ -48,13 +48,14 @@ function versionOneFile(file: string): void {
   db.close();
 }
 
-describe('schema 2 (cluster keywords)', () => {
+describe('schemas 2 and 3 (cluster keywords and their document counts)', () => {
   it('is what new files get', () => {
     const file = path.join(tempDir(), 'new.db');
     IndexStore.open(file, { create: true }).close();
-    expect(SCHEMA_VERSION).toBe(2);
-    expect(userVersion(file)).toBe(2);
+    expect(SCHEMA_VERSION).toBe(3);
+    expect(userVersion(file)).toBe(3);
     expect(columns(file)).toContain('keywords');
+    expect(columns(file)).toContain('keyword_docs');
   });
 
   it('reads a schema-1 file read-only as clusters without keywords, and a writer migrates it forward', () => {
@@ -74,8 +75,9 @@ describe('schema 2 (cluster keywords)', () => {
     const writer = IndexStore.open(file);
     expect(writer.root().text).toBe('Covers: alpha.');
     writer.close();
-    expect(userVersion(file)).toBe(2);
+    expect(userVersion(file)).toBe(3);
     expect(columns(file)).toContain('keywords');
+    expect(columns(file)).toContain('keyword_docs');
     const again = IndexStore.open(file, { readonly: true });
     expect(again.nodeKeywords(1)).toEqual([]);
     again.close();
@@ -112,6 +114,7 @@ describe('schema 2 (cluster keywords)', () => {
 
     // What a reader of this version sees in a file the previous release wrote.
     const db = new Database(file);
+    db.exec('ALTER TABLE nodes DROP COLUMN keyword_docs');
     db.exec('ALTER TABLE nodes DROP COLUMN keywords');
     db.pragma('user_version = 1');
     db.close();
@@ -124,5 +127,31 @@ describe('schema 2 (cluster keywords)', () => {
     const report = checkIndex(file);
     expect(report.problems).toEqual([]);
     expect(report.schemaVersion).toBe(1);
+  });
+
+  it('reads a schema-2 file (keywords, no counts) with presence scoring, and rebuilds it in place with --force', async () => {
+    const dir = tempDir();
+    const corpus = path.join(dir, 'corpus.jsonl');
+    fs.writeFileSync(corpus, `${fs.readFileSync(sampleCorpus, 'utf8').split('\n').filter(Boolean).slice(0, 120).join('\n')}\n`);
+    const file = path.join(dir, 'index.db');
+    await buildIndex({ input: corpus, output: file });
+    const db = new Database(file);
+    db.exec('ALTER TABLE nodes DROP COLUMN keyword_docs');
+    db.pragma('user_version = 2');
+    db.close();
+
+    const old = openIndex(file);
+    const child = old.children(old.root().id)[0]!;
+    expect(child.text).toMatch(/Keywords:/);
+    expect(old.tree().nodeProfile(child.id)).toBeUndefined();
+    expect((await old.search('folate homocysteine', { topK: 5 })).hits.length).toBe(5);
+    old.close();
+    expect(checkIndex(file).problems).toEqual([]);
+
+    await buildIndex({ input: corpus, output: file, force: true });
+    expect(userVersion(file)).toBe(3);
+    const rebuilt = openIndex(file);
+    expect(rebuilt.tree().nodeProfile(rebuilt.children(rebuilt.root().id)[0]!.id)?.density.length).toBeGreaterThan(0);
+    rebuilt.close();
   });
 });
