@@ -27,6 +27,16 @@ function record(id: number, parentId: number | null, extra: Partial<NodeRecord>)
   };
 }
 
+/** A new index file holding document 'a' and the given nodes. */
+function oneDocumentStore(name: string, nodes: NodeRecord[]): string {
+  const file = path.join(tempDir(), name);
+  const store = IndexStore.open(file, { create: true });
+  store.replaceDocuments([{ id: 'a', title: 'Alpha', text: 'alpha text', source: { path: 'c.jsonl' }, contentHash: 'x' }]);
+  store.replaceNodes(nodes);
+  store.close();
+  return file;
+}
+
 describe('IndexStore', () => {
   it('round-trips documents, nodes, embeddings, cache and traces', () => {
     const file = path.join(tempDir(), 'index.db');
@@ -65,15 +75,11 @@ describe('IndexStore', () => {
   });
 
   it('shows a cluster its keyword profile after its summary, and leaves without one', () => {
-    const file = path.join(tempDir(), 'kw.db');
-    const store = IndexStore.open(file, { create: true });
-    store.replaceDocuments([{ id: 'a', title: 'Alpha', text: 'alpha text', source: { path: 'c.jsonl' }, contentHash: 'x' }]);
-    store.replaceNodes([
+    const file = oneDocumentStore('kw.db', [
       record(1, null, { numChildren: 2, numDocuments: 1, subtreeEnd: 2, summary: 'Covers: alpha.', keywords: ['malaria', 'mosquitoes'] }),
       record(2, 1, { depth: 1, numChildren: 1, numDocuments: 1, preorder: 1, subtreeEnd: 2, summary: 'no keywords', keywords: [] }),
       record(3, 2, { depth: 2, kind: 'document', docId: 'a', numDocuments: 1, preorder: 2, subtreeEnd: 2 }),
     ]);
-    store.close();
     const reader = IndexStore.open(file, { readonly: true });
     expect(reader.root().text).toBe('Covers: alpha.\n\nKeywords: malaria, mosquitoes.');
     expect(reader.nodeKeywords(1)).toEqual(['malaria', 'mosquitoes']);
@@ -87,15 +93,11 @@ describe('IndexStore', () => {
   });
 
   it('gives a cluster its profile with document shares, when the counts were stored', () => {
-    const file = path.join(tempDir(), 'profile.db');
-    const store = IndexStore.open(file, { create: true });
-    store.replaceDocuments([{ id: 'a', title: 'Alpha', text: 'alpha text', source: { path: 'c.jsonl' }, contentHash: 'x' }]);
-    store.replaceNodes([
+    const file = oneDocumentStore('profile.db', [
       record(1, null, { numChildren: 1, numDocuments: 4, subtreeEnd: 2, summary: 's', keywords: ['malaria', 'nets'], keywordDocs: [4, 1] }),
       record(2, 1, { depth: 1, numChildren: 1, numDocuments: 4, preorder: 1, subtreeEnd: 2, summary: 's', keywords: ['a', 'b'], keywordDocs: [1] }),
       record(3, 2, { depth: 2, kind: 'document', docId: 'a', numDocuments: 1, preorder: 2, subtreeEnd: 2 }),
     ]);
-    store.close();
     const reader = IndexStore.open(file, { readonly: true });
     expect(reader.nodeProfile(1)).toEqual({ terms: ['malaria', 'nets'], density: [1, 0.25] });
     // Counts that do not match the keywords, leaves and unknown ids have none.

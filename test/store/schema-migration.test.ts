@@ -48,6 +48,16 @@ function versionOneFile(file: string): void {
   db.close();
 }
 
+/** A current index of the first 120 sample documents, and the corpus it was built from. */
+async function builtIndex(): Promise<{ corpus: string; file: string }> {
+  const dir = tempDir();
+  const corpus = path.join(dir, 'corpus.jsonl');
+  fs.writeFileSync(corpus, `${fs.readFileSync(sampleCorpus, 'utf8').split('\n').filter(Boolean).slice(0, 120).join('\n')}\n`);
+  const file = path.join(dir, 'index.db');
+  await buildIndex({ input: corpus, output: file });
+  return { corpus, file };
+}
+
 describe('schemas 2 and 3 (cluster keywords and their document counts)', () => {
   it('is what new files get', () => {
     const file = path.join(tempDir(), 'new.db');
@@ -98,11 +108,7 @@ describe('schemas 2 and 3 (cluster keywords and their document counts)', () => {
   });
 
   it('a built index carries keywords; the same index as schema 1 still searches and checks clean', async () => {
-    const dir = tempDir();
-    const corpus = path.join(dir, 'corpus.jsonl');
-    fs.writeFileSync(corpus, `${fs.readFileSync(sampleCorpus, 'utf8').split('\n').filter(Boolean).slice(0, 120).join('\n')}\n`);
-    const file = path.join(dir, 'index.db');
-    await buildIndex({ input: corpus, output: file });
+    const { file } = await builtIndex();
     const index = openIndex(file);
     const root = index.root();
     const child = index.children(root.id)[0]!;
@@ -130,11 +136,7 @@ describe('schemas 2 and 3 (cluster keywords and their document counts)', () => {
   });
 
   it('reads a schema-2 file (keywords, no counts) with presence scoring, and rebuilds it in place with --force', async () => {
-    const dir = tempDir();
-    const corpus = path.join(dir, 'corpus.jsonl');
-    fs.writeFileSync(corpus, `${fs.readFileSync(sampleCorpus, 'utf8').split('\n').filter(Boolean).slice(0, 120).join('\n')}\n`);
-    const file = path.join(dir, 'index.db');
-    await buildIndex({ input: corpus, output: file });
+    const { corpus, file } = await builtIndex();
     const db = new Database(file);
     db.exec('ALTER TABLE nodes DROP COLUMN keyword_docs');
     db.pragma('user_version = 2');
