@@ -160,6 +160,15 @@ export function translateOpenError(file: string, error: unknown): LatticeError {
       cause: error,
     });
   }
+  if (code === 'SQLITE_READONLY_ROLLBACK' || code === 'SQLITE_READONLY_RECOVERY') {
+    // A writer was killed mid-transaction (a build stopped in its first moments, when the file is
+    // not yet in WAL mode): SQLite must roll the journal back, which a read-only open may not do.
+    return new LatticeError('INDEX_INCOMPLETE', `${file} was left mid-write by a process that stopped, and must be recovered before it can be read.`, {
+      hint: 'Run the `lattice build` command that writes it again: opening it for writing recovers the file, and the build resumes.',
+      details: { status: 'needs-recovery' },
+      cause: error,
+    });
+  }
   if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code === 'SQLITE_PERM') {
     return new LatticeError('INDEX_NOT_FOUND', `Cannot open ${file}: ${message}.`, {
       hint: 'Check that the file exists and that you may read (and for builds, write) it and its folder.',

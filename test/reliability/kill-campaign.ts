@@ -195,13 +195,15 @@ export async function runKillCampaign(options: KillCampaignOptions): Promise<Kil
     if (stage === 'finished') finished = true;
 
     let openError = '';
+    let openMessage = '';
     try {
       openIndex(target).close();
     } catch (error) {
       openError = isLatticeError(error) ? error.code : `not a LatticeError: ${String(error)}`;
+      if (isLatticeError(error) && error.code !== 'INDEX_INCOMPLETE' && error.code !== 'INDEX_NOT_FOUND') openMessage = error.message;
     }
     if (stage !== 'finished' && !['INDEX_INCOMPLETE', 'INDEX_NOT_FOUND'].includes(openError)) {
-      problems.push(`kill ${points.length + 1} (${label}): opening the unfinished index gave "${openError || 'success'}"`);
+      problems.push(`kill ${points.length + 1} (${label}): opening the unfinished index gave "${openError || 'success'}"${openMessage ? ` (${openMessage})` : ''}`);
     }
     if (result.signal !== 'SIGKILL' && stage !== 'finished') {
       problems.push(`kill ${points.length + 1} (${label}): the child exited on its own with ${result.code}: ${result.stderr.slice(-300)}`);

@@ -4,6 +4,7 @@
  * Every way in (openIndex, `lattice query`, `inspect`, `check`, also as a child process) gives a
  * coded error or a problem list, never a stack trace and never a wrong answer.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +16,7 @@ import { LatticeError, isLatticeError } from '../../src/errors.js';
 import { createRng } from '../../src/math/random.js';
 import type { Summarizer } from '../../src/types.js';
 import { runLattice } from '../helpers/run-lattice.js';
-import { endedCleanly, runCli, sampleCorpus } from './harness.js';
+import { endedCleanly, repoRoot, runCli, sampleCorpus } from './harness.js';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lattice-open-'));
 let good: string;
@@ -33,6 +34,7 @@ const expected: Record<string, string> = {
   newer: 'INDEX_TOO_NEW',
   older: 'INDEX_TOO_OLD',
   unfinished: 'INDEX_INCOMPLETE',
+  'hot journal': 'INDEX_INCOMPLETE',
   'damaged pages': 'damaged',
 };
 
@@ -80,6 +82,28 @@ beforeAll(async () => {
   const size = fs.statSync(files['damaged pages']).size;
   for (let page = 5; page * 4096 < size; page += 3) fs.writeSync(handle, Buffer.alloc(512, 0xa5), 0, 512, page * 4096 + 64);
   fs.closeSync(handle);
+
+  // A writer killed inside its first transaction, before the file is in WAL mode (a build stopped in
+  // its first moments): the rollback journal is hot, and a read-only open may not roll it back.
+  files['hot journal'] = path.join(work, 'hot-journal.db');
+  const killed = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `const Database = require('better-sqlite3');
+       const db = new Database(process.argv[1]);
+       db.pragma('cache_size = 1');
+       db.exec('BEGIN');
+       db.exec('CREATE TABLE big (x)');
+       const insert = db.prepare('INSERT INTO big VALUES (?)');
+       for (let i = 0; i < 2000; i++) insert.run('x'.repeat(1000));
+       process.kill(process.pid, 'SIGKILL');`,
+      files['hot journal'],
+    ],
+    { cwd: repoRoot() },
+  );
+  expect(killed.signal).toBe('SIGKILL');
+  expect(fs.existsSync(`${files['hot journal']}-journal`)).toBe(true);
 
   // A real unfinished build: the summariser fails for good on its fifth cluster.
   files['unfinished'] = path.join(work, 'unfinished.db');
