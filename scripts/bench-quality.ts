@@ -19,7 +19,6 @@ import {
   bm25System,
   denseSystem,
   evaluateSystem,
-  lexicalJudgeFor,
   rerankSystem,
   simulatedJudgeFor,
   treeSystem,
@@ -172,7 +171,7 @@ async function runDataset(name: string, args: Args): Promise<DatasetResult> {
     await add('bm25', 'BM25 flat', () => evaluateSystem(bm25System(index), dataset, evalOpts));
     await add('dense', 'dense flat (local LSA embedder)', () => evaluateSystem(denseSystem(index), dataset, evalOpts));
     // 2. Local mode: lexical judge, alone and fused with BM25 (reciprocal rank).
-    const lexical = lexicalJudgeFor(index);
+    const lexical = index.lexicalJudge();
     await add('lex-root', 'tree, lexical judge, from the root', () => tree(lexical, FROM_ROOT, 'lex-root'));
     await add('lex-root-fused', '  same, fused with BM25 flat (RRF)', () => tree(lexical, { ...FROM_ROOT, fusion: 'bm25' }, 'lex-root-fused'));
     await add('lex-rec', 'tree, lexical judge, defaults (seeded)', () => tree(lexical, DEFAULTS, 'lex-rec'));

@@ -179,7 +179,6 @@ export interface Summarizer extends ProviderInfo {
   doSummarize(request: SummarizeRequest): Promise<SummarizeResult>;
 }
 
-/** One node of a slate, as the judge sees it. */
 /** A cluster's keyword profile: its most distinctive terms and the share of its documents containing each. */
 export interface KeywordProfile {
   terms: string[];
@@ -187,6 +186,7 @@ export interface KeywordProfile {
   density: number[];
 }
 
+/** One node of a slate, as the judge sees it. */
 export interface JudgeCandidate {
   /** Tree node id; opaque to model judges (they see slate positions, not ids). */
   nodeId: number;

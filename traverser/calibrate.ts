@@ -54,9 +54,9 @@ export interface CalibrationFit {
 }
 
 /** Offset ridge by method. 'offset' keeps the 0.01 it was published with, so old figures reproduce. */
-export const DEFAULT_OFFSET_RIDGE: Readonly<Record<'joint' | 'offset', number>> = Object.freeze({ joint: 1, offset: 0.01 });
+export const DEFAULT_OFFSET_RIDGE: Readonly<Record<Exclude<CalibrationMethod, 'none'>, number>> = Object.freeze({ joint: 1, offset: 0.01 });
 /** Scale ridge of the 'joint' model. */
-export const DEFAULT_SCALE_RIDGE = 1;
+const DEFAULT_SCALE_RIDGE = 1;
 
 /** Fits latents to all observations of one query; see the module comment for the models and defaults. */
 export function calibrate(observations: readonly Observation[], options: CalibrationOptions = {}): CalibrationFit {

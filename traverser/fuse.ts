@@ -29,21 +29,14 @@ export function fuseRrf(
   tree.forEach((docId, i) => {
     if (!byDoc.has(docId)) byDoc.set(docId, { docId, score: 1 / (k + i + 1), treeRank: i + 1, flatRank: null });
   });
-  // Stable sort: equal flat scores keep their input order.
-  const flatOrder = flat.map((entry, i) => ({ ...entry, i })).sort((a, b) => b.score - a.score || a.i - b.i);
-  let rank = 0;
-  const seenFlat = new Set<string>();
-  for (const entry of flatOrder) {
-    if (seenFlat.has(entry.docId)) continue;
-    seenFlat.add(entry.docId);
-    rank++;
+  for (const [docId, rank] of flatRanks(flat)) {
     const share = weight / (k + rank);
-    const existing = byDoc.get(entry.docId);
+    const existing = byDoc.get(docId);
     if (existing) {
       existing.score += share;
       existing.flatRank = rank;
     } else {
-      byDoc.set(entry.docId, { docId: entry.docId, score: share, treeRank: null, flatRank: rank });
+      byDoc.set(docId, { docId, score: share, treeRank: null, flatRank: rank });
     }
   }
   const orNone = (rank: number | null): number => rank ?? Number.POSITIVE_INFINITY;
@@ -68,20 +61,15 @@ export function fuseAppend(
   options: { minScore?: number } = {},
 ): FusedDocument[] {
   const minScore = options.minScore ?? Number.NEGATIVE_INFINITY;
-  const treeRank = new Map<string, number>();
-  tree.forEach((entry, i) => {
-    if (!treeRank.has(entry.docId)) treeRank.set(entry.docId, i + 1);
-  });
-  const flatOrder = flat.map((entry, i) => ({ ...entry, i })).sort((a, b) => b.score - a.score || a.i - b.i);
-  const flatRank = new Map<string, number>();
-  for (const entry of flatOrder) if (!flatRank.has(entry.docId)) flatRank.set(entry.docId, flatRank.size + 1);
+  const flatRank = flatRanks(flat);
   const seen = new Set<string>();
   const head: FusedDocument[] = [];
   const tail: FusedDocument[] = [];
-  tree.forEach((entry) => {
+  tree.forEach((entry, i) => {
     if (seen.has(entry.docId)) return;
     seen.add(entry.docId);
-    const doc = { docId: entry.docId, score: entry.score, treeRank: treeRank.get(entry.docId)!, flatRank: flatRank.get(entry.docId) ?? null };
+    // The first time a document is seen is its tree rank.
+    const doc = { docId: entry.docId, score: entry.score, treeRank: i + 1, flatRank: flatRank.get(entry.docId) ?? null };
     (entry.scored !== false && entry.score >= minScore ? head : tail).push(doc);
   });
   const middle: FusedDocument[] = [];
@@ -95,4 +83,12 @@ export function fuseAppend(
     floor -= 1;
   }
   return [...head, ...middle, ...tail];
+}
+
+/** 1-based rank of each flat document by score, best first; equal scores keep input order, duplicates their first entry. */
+function flatRanks(flat: readonly { docId: string; score: number }[]): Map<string, number> {
+  const order = flat.map((entry, i) => ({ ...entry, i })).sort((a, b) => b.score - a.score || a.i - b.i);
+  const ranks = new Map<string, number>();
+  for (const entry of order) if (!ranks.has(entry.docId)) ranks.set(entry.docId, ranks.size + 1);
+  return ranks;
 }

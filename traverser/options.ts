@@ -94,10 +94,11 @@ export function resolveSearchOptions(partial: Partial<SearchOptions> = {}): Read
 }
 
 function invalid(name: string, value: unknown, hint: string): LatticeError {
-  return new LatticeError('CONFIG_INVALID', `Invalid search option ${name}: ${describe(value)}.`, { hint });
+  return new LatticeError('CONFIG_INVALID', `Invalid search option ${name}: ${describeValue(value)}.`, { hint });
 }
 
-function describe(value: unknown): string {
+/** A short, printable form of an option value for error messages (long values are cut). */
+export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
   try {

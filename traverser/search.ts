@@ -248,6 +248,9 @@ class SearchRun {
     }
     const rng = createRng(`${String(opts.seed)}\u0000${opts.queryId ?? this.query}\u0000${iteration}`);
     const calibration = drawCalibrationLeaves(pool, opts.calibrationNodes, rng);
+    // Scores do not change while slates are planned, so the scored nodes are listed once.
+    const scored = this.order.filter((other) => other.latent !== null);
+    const scoredInner = scored.filter((other) => !other.leaf && other.depth >= 1);
     const slates: Slate[] = [];
     for (const state of beam) {
       if (state.pending === null) {
@@ -258,24 +261,16 @@ class SearchRun {
         state.expanded = true;
         continue;
       }
-      const scored = state.node.parentId === null ? [] : this.order.filter((other) => other.latent !== null);
-      const reference = state.node.parentId === null ? null : referenceNode(scored, state.depth);
+      const reference = state.node.parentId === null || opts.innerAnchors < 1 ? null : referenceNode(scored, state.depth);
       const innerAnchors =
         reference === null || opts.innerAnchors <= 1
           ? []
           : topEntries(
-              scored.filter((other) => !other.leaf && other.depth >= 1 && other.depth <= state.depth && other !== reference),
+              scoredInner.filter((other) => other.depth <= state.depth && other !== reference),
               opts.innerAnchors - 1,
             ).map((other) => other.node);
       slates.push(
-        ...buildSlates({
-          iteration,
-          parent: state.node,
-          parts: state.pending,
-          calibration,
-          reference: opts.innerAnchors >= 1 ? reference?.node ?? null : null,
-          innerAnchors,
-        }),
+        ...buildSlates({ iteration, parent: state.node, parts: state.pending, calibration, reference: reference?.node ?? null, innerAnchors }),
       );
     }
     return slates;
@@ -367,8 +362,8 @@ class SearchRun {
     const { opts } = this;
     const fit = calibrate(this.observations, {
       method: opts.calibration,
-      ...(opts.calibrationRidges.offset !== undefined ? { offsetRidge: opts.calibrationRidges.offset } : {}),
-      ...(opts.calibrationRidges.scale !== undefined ? { scaleRidge: opts.calibrationRidges.scale } : {}),
+      offsetRidge: opts.calibrationRidges.offset,
+      scaleRidge: opts.calibrationRidges.scale,
       initialScales: this.scales,
     });
     this.scales = fit.scales;

@@ -7,6 +7,7 @@
  * Invariant: SearchResult and SearchTrace are plain JSON-serialisable data.
  */
 import type { Judge, NodeKind, Usage } from '../src/types.js';
+import type { CalibrationMethod } from './calibrate.js';
 
 /** Spending caps for one query. Absent fields are unlimited. */
 export interface SearchBudget {
@@ -94,7 +95,7 @@ export interface SearchOptions {
    * defaults, simulated judge (joint / offset / none): SciFact train seeded 0.9867 / 0.9846 / 0.9763,
    * from the root 0.9186 / 0.9163 / 0.9110; Cranfield, graded judgments (held-out half), 0.8641 / 0.8557 / 0.7636.
    */
-  calibration: 'joint' | 'offset' | 'none';
+  calibration: CalibrationMethod;
   /**
    * Ridges of the calibration fit: `offset` pulls slate offsets toward 0, `scale` slate scales toward 1
    * ('joint' only). Absent fields use calibrate.ts's defaults for the method (joint: 1 and 1, a prior of

@@ -20,7 +20,8 @@ import { MemoryResponseCache } from '../providers/response-cache.js';
 import { requireChatModel, resolveModelSettings } from '../providers/model-settings.js';
 import { DenseIndex } from '../flat/dense-index.js';
 import { search as treeSearch } from '../../traverser/search.js';
-import { DEFAULT_SEARCH_OPTIONS, type SearchHit, type SearchOptions, type SearchResult, type SearchTrace } from '../../traverser/types.js';
+import { describeValue } from '../../traverser/options.js';
+import { DEFAULT_SEARCH_OPTIONS, type FlatFusion, type SearchHit, type SearchOptions, type SearchResult, type SearchTrace } from '../../traverser/types.js';
 
 export type JudgeChoice = 'lexical' | 'llm' | Judge;
 export type FlatRetriever = 'bm25' | 'dense';
@@ -50,7 +51,7 @@ export interface IndexSearchOptions extends Partial<SearchOptions> {
   /** Fuse the tree ranking with a flat ranking from this retriever (see fusionMethod). Defaults to none. */
   fusion?: FlatRetriever | false;
   /** 'rrf': reciprocal-rank fusion; 'append': the flat results fill the tail after the tree's. Defaults to 'rrf'. */
-  fusionMethod?: 'rrf' | 'append';
+  fusionMethod?: FlatFusion['method'];
   /** 'append' fusion: tree documents scoring below this rank after the flat ones. Defaults to none (all tree documents first). */
   fusionMinScore?: number;
   /** Weight of the flat list in RRF fusion (the tree list weighs 1). Defaults to 1. */
@@ -131,14 +132,6 @@ function checkSeedWith(seedWith: unknown): void {
   }
 }
 
-function describeValue(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
-
 /** Retries seen by the LLM judge's client, attributed to the search whose call it was. */
 const retryScope = new AsyncLocalStorage<Record<string, number>>();
 
@@ -192,6 +185,7 @@ export class LatticeIndex {
       options;
     // Explicit `seeds` replace the default seeding; an explicit `seedWith` still applies (and wins).
     const seedWith = seedOption ?? (searchOptions.seeds === undefined ? DEFAULT_SEED_WITH : false);
+    if (seedWith !== false) checkSeedWith(seedWith);
     const judge = this.judge(judgeChoice ?? this.options.judge ?? 'lexical');
     const exclude = new Set(searchOptions.excludeIds ?? []);
     const resolved: Partial<SearchOptions> = { ...searchOptions };
@@ -205,7 +199,6 @@ export class LatticeIndex {
         ...(fusionWeight === undefined ? {} : { weight: fusionWeight }),
       };
     }
-    if (seedWith !== false) checkSeedWith(seedWith);
     if (seedWith && seedWith.count > 0) {
       const seeds = await this.flatSearch(seedWith.retriever, query, seedWith.count, exclude);
       resolved.seeds = seeds.map((s) => s.docId);

@@ -11,7 +11,6 @@
 import { LatticeError } from '../errors.js';
 import type { Judge, JudgeCandidate, ProgressListener } from '../types.js';
 import type { IndexSearchOptions, LatticeIndex } from '../api/lattice-index.js';
-import { LexicalJudge } from '../providers/lexical-judge.js';
 import { SimulatedJudge, type SimulatedJudgeParams } from '../providers/simulated-judge.js';
 import { mrrAtK, ndcgAtK, recallAtK, type Qrels } from './metrics.js';
 import { loadEvalDataset, type EvalDataset, type EvalQuery } from './dataset.js';
@@ -296,11 +295,6 @@ export function simulatedJudgeFor(index: LatticeIndex, qrels: Qrels, params: Sim
   return new SimulatedJudge({ qrels, tree: index.tree(), ...params });
 }
 
-/** The index's own lexical judge (as `index.search` uses it), as a Judge object. */
-export function lexicalJudgeFor(index: LatticeIndex): LexicalJudge {
-  return index.lexicalJudge();
-}
-
 // ---------------------------------------------------------------------------
 // The `lattice eval` run
 // ---------------------------------------------------------------------------
@@ -394,7 +388,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalReport> {
     if (baselines.has('bm25')) systems.push(await evaluateSystem(bm25System(index), dataset, common));
     if (baselines.has('dense')) systems.push(await evaluateSystem(denseSystem(index), dataset, common));
     if (baselines.has('rerank')) {
-      const rerankJudge = typeof judge === 'object' ? judge : judgeName === 'lexical' ? lexicalJudgeFor(index) : undefined;
+      const rerankJudge = typeof judge === 'object' ? judge : judgeName === 'lexical' ? index.lexicalJudge() : undefined;
       if (!rerankJudge) {
         throw new LatticeError('CONFIG_INVALID', 'The rerank baseline is available with the lexical and simulated judges only.', {
           hint: 'Use --judge simulated (or lexical) with --baseline rerank.',
