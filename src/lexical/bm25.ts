@@ -432,37 +432,45 @@ export class Bm25Index {
 /**
  * BM25 scores of arbitrary `texts` against `query`, using corpus-level `stats` (N, avgdl, df)
  * as if each text were a corpus document. Query terms unknown to the corpus get df = 0.
- * Used by the lexical judge to score summaries and leaves on one scale; `analyse` lets it reuse
- * texts it has analysed before (a cluster's keyword profile is re-judged in many slates).
+ * Used by the lexical judge to score summaries and leaves on one scale.
  */
-export function scoreTexts(stats: Bm25Stats, query: string, texts: readonly string[], analyse: (text: string) => AnalysedText = analyseText): number[] {
+export function scoreTexts(stats: Bm25Stats, query: string, texts: readonly string[]): number[] {
+  return scoreTextsWeighted(stats, queryTermWeights(stats, query), texts);
+}
+
+/** Query term -> qtf · idf, in order of first appearance; the values sum to the query's idf mass. */
+export function queryTermWeights(stats: Bm25Stats, query: string): Map<string, number> {
   const qtf = new Map<string, number>();
   for (const tok of tokenize(query)) qtf.set(tok, (qtf.get(tok) ?? 0) + 1);
   const N = stats.documentCount;
   const weights = new Map<string, number>();
-  for (const [term, count] of qtf) {
-    const df = Math.min(stats.documentFrequency.get(term) ?? 0, N);
-    weights.set(term, count * bm25Idf(N, df));
-  }
+  for (const [term, count] of qtf) weights.set(term, count * bm25Idf(N, Math.min(stats.documentFrequency.get(term) ?? 0, N)));
+  return weights;
+}
+
+/** scoreTexts with the query already weighed (queryTermWeights); counts only the query's terms in each text. */
+export function scoreTextsWeighted(stats: Bm25Stats, weights: ReadonlyMap<string, number>, texts: readonly string[]): number[] {
+  const counts = new Map<string, number>();
+  return texts.map((text) => {
+    if (typeof text !== 'string' || weights.size === 0) return 0;
+    const tokens = tokenize(text);
+    counts.clear();
+    for (const tok of tokens) if (weights.has(tok)) counts.set(tok, (counts.get(tok) ?? 0) + 1);
+    return scoreAnalysed(stats, weights, { length: tokens.length, counts });
+  });
+}
+
+/** The BM25 score of one analysed text (analyseText) for a weighed query (queryTermWeights). */
+export function scoreAnalysed(stats: Bm25Stats, weights: ReadonlyMap<string, number>, text: AnalysedText): number {
   const avgdl = stats.averageDocumentLength;
-  const out: number[] = new Array<number>(texts.length);
-  for (let i = 0; i < texts.length; i++) {
-    const text = texts[i];
-    if (typeof text !== 'string' || weights.size === 0) {
-      out[i] = 0;
-      continue;
-    }
-    const { length, counts } = analyse(text);
-    const rel = avgdl > 0 ? length / avgdl : 1;
-    const norm = stats.k1 * (1 - stats.b + stats.b * rel);
-    let score = 0;
-    for (const [term, weight] of weights) {
-      const f = counts.get(term);
-      if (f !== undefined) score += (weight * f) / (f + norm);
-    }
-    out[i] = score;
+  const rel = avgdl > 0 ? text.length / avgdl : 1;
+  const norm = stats.k1 * (1 - stats.b + stats.b * rel);
+  let score = 0;
+  for (const [term, weight] of weights) {
+    const f = text.counts.get(term);
+    if (f !== undefined) score += (weight * f) / (f + norm);
   }
-  return out;
+  return score;
 }
 
 /** A text as BM25 sees it: its analysed length and the count of each term. */

@@ -25,7 +25,7 @@
  * the same candidate scores the same in every slate. Makes no calls; usage is zero.
  */
 import { LatticeError } from '../errors.js';
-import { analyseText, bm25Idf, scoreTexts, type AnalysedText, type Bm25Stats } from '../lexical/bm25.js';
+import { analyseText, bm25Idf, queryTermWeights, scoreAnalysed, scoreTextsWeighted, type AnalysedText, type Bm25Stats } from '../lexical/bm25.js';
 import { tokenize } from '../text/tokenize.js';
 import type { Judge, JudgeRequest, JudgeResult, KeywordProfile } from '../types.js';
 
@@ -56,6 +56,8 @@ export const LEXICAL_JUDGE_DENSITY = Object.freeze({ c: 0.03, weight: 0.5 });
 
 /** An inner node as the judge reads it: its analysed text and, when known, stem -> document share. */
 interface AnalysedInner {
+  /** The text analysed (a custom tree may reuse a node id for another text). */
+  source: string;
   text: AnalysedText;
   density: Map<string, number> | undefined;
 }
@@ -71,8 +73,8 @@ export class LexicalJudge implements Judge {
   private readonly innerStats: Bm25Stats;
   private readonly pivot: number;
   private readonly profiles: ((nodeId: number) => KeywordProfile | undefined) | undefined;
-  /** Inner node (id and text) -> analysed form, least recently used first. */
-  private readonly analysed = new Map<string, AnalysedInner>();
+  /** Inner node id -> analysed form, least recently used first. */
+  private readonly analysed = new Map<number, AnalysedInner>();
 
   /** `stats` usually comes from `Bm25Index.stats()` over the indexed corpus. */
   constructor(stats: Bm25Stats, options: LexicalJudgeOptions = {}) {
@@ -130,14 +132,15 @@ export class LexicalJudge implements Judge {
     const mass = this.queryMass(request.query);
     const scores = texts.map(() => 0);
     if (mass > 0) {
+      // The query is weighed once per slate; idf does not depend on k1 and b, so inner nodes share it.
+      const weights = queryTermWeights(this.stats, request.query);
       const leaves = texts.flatMap((_, i) => (inner[i] ? [] : [i]));
-      const leafScores = scoreTexts(this.stats, request.query, leaves.map((i) => texts[i]!));
+      const leafScores = scoreTextsWeighted(this.stats, weights, leaves.map((i) => texts[i]!));
       leaves.forEach((i, j) => (scores[i] = this.squash(leafScores[j]!, mass)));
-      const weights = this.queryWeights(request.query);
       texts.forEach((text, i) => {
         if (!inner[i]) return;
         const node = this.analyseInner(request.candidates[i]!.nodeId, text);
-        const presence = this.squash(scoreTexts(this.innerStats, request.query, [text], () => node.text)[0]!, mass);
+        const presence = this.squash(scoreAnalysed(this.innerStats, weights, node.text), mass);
         if (!node.density) {
           scores[i] = presence;
           return;
@@ -156,28 +159,16 @@ export class LexicalJudge implements Judge {
     };
   }
 
-  /** Query term -> qtf · idf, the terms' shares of the query mass. */
-  private queryWeights(query: string): Map<string, number> {
-    const N = this.stats.documentCount;
-    const weights = new Map<string, number>();
-    for (const term of tokenize(query)) {
-      const idf = bm25Idf(N, Math.min(this.stats.documentFrequency.get(term) ?? 0, N));
-      weights.set(term, (weights.get(term) ?? 0) + idf);
-    }
-    return weights;
-  }
-
   private analyseInner(nodeId: number, text: string): AnalysedInner {
-    // The id is part of the key because the profile comes by id; the text, because a custom tree may reuse ids.
-    const key = `${String(nodeId)}\u0000${text}`;
-    let found = this.analysed.get(key);
-    if (found) {
-      this.analysed.delete(key);
+    let found = this.analysed.get(nodeId);
+    if (found && found.source === text) {
+      this.analysed.delete(nodeId);
     } else {
-      found = { text: analyseText(text), density: this.densityOf(nodeId) };
+      if (found) this.analysed.delete(nodeId);
+      found = { source: text, text: analyseText(text), density: this.densityOf(nodeId) };
       if (this.analysed.size >= ANALYSED_CACHE_SIZE) this.analysed.delete(this.analysed.keys().next().value!);
     }
-    this.analysed.set(key, found);
+    this.analysed.set(nodeId, found);
     return found;
   }
 
