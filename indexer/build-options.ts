@@ -47,7 +47,8 @@ export interface BuildOptions {
   summaryChildChars?: number;
   /**
    * Most keywords in a cluster's keyword profile (the terms carrying the most BM25 weight in the
-   * documents under it, shown after its summary). Defaults to 1,000; 0 stores none.
+   * documents under it, shown after its summary). Defaults to 1,000 (lexical routing on SciFact
+   * train kept improving up to about 1,000); 0 stores none.
    */
   keywords?: number;
   /** Documents longer than this many characters are split into chunks. Defaults to 4,000. */

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { LatticeError, isLatticeError } from '../src/errors.js';
-import { Bm25Index } from '../src/lexical/bm25.js';
+import { Bm25Index, bm25Text } from '../src/lexical/bm25.js';
 import { IndexStore } from '../src/store/index-store.js';
 import { emptyUsage, type Embedder, type ProgressListener, type Summarizer, type Usage } from '../src/types.js';
 import { assembleTree, type TreeStats } from './assemble-tree.js';
@@ -100,12 +100,7 @@ export async function buildIndex(options: BuildOptions): Promise<BuildResult> {
   let providers: BuildProviders | undefined;
   try {
     const resumed = store.buildStatus() === 'building';
-    providers = await createBuildProviders(
-      options,
-      store,
-      usage,
-      leaves.map(({ doc }) => (doc.title ? `${doc.title} ${doc.text}` : doc.text)),
-    );
+    providers = await createBuildProviders(options, store, usage);
     const params = buildParams(o, providers.embedderInfo(), providers.summarizer);
     const previous = store.getMeta<BuildParams>('build_params');
     if (resumed && previous && JSON.stringify(previous) !== JSON.stringify(params) && !o.force) {
@@ -147,7 +142,7 @@ export async function buildIndex(options: BuildOptions): Promise<BuildResult> {
     store.markStep('summarize', 'done');
 
     progress({ stage: 'write', done: 0, total: 1 });
-    const bm25 = Bm25Index.build(leaves.map(({ doc }) => ({ id: doc.id, text: doc.title ? `${doc.title} ${doc.text}` : doc.text })));
+    const bm25 = Bm25Index.build(leaves.map(({ doc }) => ({ id: doc.id, text: bm25Text(doc) })));
     keywordProfiles(root, { stats: bm25.stats(), maxKeywords: o.keywords });
     const { records, stats } = assembleTree(root);
     const seconds = (performance.now() - started) / 1000;

@@ -8,7 +8,8 @@
  */
 import type { LoadIssue } from './load/index.js';
 import { resolveGroupBounds } from './cluster/balanced-partition.js';
-import { levelSizes, rootChildren } from './cluster/level-sizes.js';
+import { levelSizes } from './cluster/level-sizes.js';
+import { leafGroupCount } from './cluster/top-down-split.js';
 import type { BuildStrategy } from './build-options.js';
 import type { LeafDocument } from './prepare-leaves.js';
 
@@ -106,7 +107,7 @@ function topDownLevels(n: number, m: number): number[] {
       return 0;
     }
     if (size <= m * m) {
-      add(0, Math.max(2, rootChildren(size, resolveGroupBounds({ maxSize: m, fill: 0.8 }))));
+      add(0, leafGroupCount(size, m));
       add(1, 1);
       return 1;
     }

@@ -13,18 +13,16 @@
  * maps back to the same stem. Invariant: a pure function of the tree and the statistics;
  * ties break by term order. Used by indexer/build.ts after the tree is complete.
  */
-import { bm25Idf, type Bm25Stats } from '../src/lexical/bm25.js';
+import { bm25Idf, bm25Text, type Bm25Stats } from '../src/lexical/bm25.js';
 import { porterStem } from '../src/text/porter-stemmer.js';
 import { tokenize } from '../src/text/tokenize.js';
+import { DEFAULT_BUILD_OPTIONS } from './build-options.js';
 import type { DraftNode } from './draft-tree.js';
-
-/** Most keywords stored per cluster by default (lexical routing on SciFact train kept improving up to about 1,000). */
-export const DEFAULT_MAX_KEYWORDS = 1000;
 
 export interface KeywordProfileOptions {
   /** Corpus statistics of the index's BM25 (documentCount, averageDocumentLength, df, k1, b). */
   stats: Bm25Stats;
-  /** Most keywords per cluster. Defaults to DEFAULT_MAX_KEYWORDS; 0 stores none. */
+  /** Most keywords per cluster. Defaults to DEFAULT_BUILD_OPTIONS.keywords; 0 stores none. */
   maxKeywords?: number;
 }
 
@@ -49,7 +47,7 @@ const EMPTY_MASS: Mass = { ids: new Int32Array(0), weights: new Float64Array(0),
  * cluster gets empty lists.
  */
 export function keywordProfiles(root: DraftNode, options: KeywordProfileOptions): void {
-  const max = options.maxKeywords ?? DEFAULT_MAX_KEYWORDS;
+  const max = options.maxKeywords ?? DEFAULT_BUILD_OPTIONS.keywords;
   if (max <= 0) {
     forEachCluster(root, (c) => {
       c.keywords = [];
@@ -166,8 +164,7 @@ class ProfileBuilder {
   private documentMass(node: DraftNode): Mass {
     const doc = node.doc;
     if (!doc) return EMPTY_MASS;
-    // The text BM25 indexed for this document (indexer/build.ts).
-    const text = doc.title ? `${doc.title} ${doc.text}` : doc.text;
+    const text = bm25Text(doc);
     const tf = new Map<number, number>();
     let length = 0;
     for (const word of tokenize(text, { stem: false })) {

@@ -6,7 +6,7 @@
  * are handed to the client and never written anywhere.
  */
 import { LocalEmbedder } from '../src/providers/local-embedder.js';
-import { ExtractiveSummarizer, corpusStatistics } from '../src/providers/extractive-summarizer.js';
+import { ExtractiveSummarizer } from '../src/providers/extractive-summarizer.js';
 import { LlmSummarizer } from '../src/providers/llm-summarizer.js';
 import { ModelClient } from '../src/providers/model-client.js';
 import { requireChatModel, requireEmbeddingModel, resolveModelSettings } from '../src/providers/model-settings.js';
@@ -46,7 +46,6 @@ export async function createBuildProviders(
   options: BuildOptions,
   store: IndexStore,
   usage: Usage,
-  corpusTexts: Iterable<string>,
 ): Promise<BuildProviders> {
   // Resolved only when a model is involved: local mode needs no server, key or model name.
   let resolved: ReturnType<typeof resolveModelSettings> | undefined;

@@ -13,7 +13,7 @@
  */
 import { LatticeError } from '../../src/errors.js';
 import { fitCentroids, type KMeansEngine } from './kmeans.js';
-import { distanceMatrix, squaredNorms, updateMeans, validateVectors } from './geometry.js';
+import { distanceMatrix, regretOrder, squaredNorms, updateMeans, validateVectors } from './geometry.js';
 
 export interface BalancedKMeansOptions {
   /** Number of clusters; clamped to n. */
@@ -148,23 +148,7 @@ export function constrainedAssign(table: Float64Array, n: number, k: number, lo:
   // 1. Greedy by regret under an even cap, so sizes start balanced; step 3 lets them grow to hi
   // only where that lowers the cost.
   const evenCap = Math.min(hi, Math.max(lo, Math.ceil(n / k)));
-  const regret = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let b1 = Number.POSITIVE_INFINITY;
-    let b2 = Number.POSITIVE_INFINITY;
-    const base = i * k;
-    for (let c = 0; c < k; c++) {
-      const v = table[base + c];
-      if (v < b1) {
-        b2 = b1;
-        b1 = v;
-      } else if (v < b2) b2 = v;
-    }
-    regret[i] = b2 - b1;
-  }
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => regret[b] - regret[a] || a - b);
+  const order = regretOrder(table, n, k);
   for (let r = 0; r < n; r++) {
     const i = order[r];
     const base = i * k;

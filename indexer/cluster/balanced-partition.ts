@@ -85,11 +85,13 @@ export function resolveGroupBounds(options: Pick<PartitionOptions, 'maxSize' | '
 
 /** Number of groups for s items: about s / target, within the feasible range when there is one. */
 export function groupCount(s: number, bounds: GroupBounds): number {
-  const least = Math.ceil(s / bounds.maxSize);
-  const most = Math.floor(s / bounds.minSize);
   // The epsilon keeps s / (s / g) from rounding up to g + 1.
-  const preferred = Math.ceil(s / bounds.target - 1e-9);
-  return Math.max(least, Math.min(preferred, most));
+  return clampGroupCount(s, Math.ceil(s / bounds.target - 1e-9), bounds);
+}
+
+/** g within [ceil(n / maxSize), floor(n / minSize)] (the lower end wins when the range is empty). */
+export function clampGroupCount(n: number, g: number, bounds: GroupBounds): number {
+  return Math.max(Math.ceil(n / bounds.maxSize), Math.min(g, Math.floor(n / bounds.minSize)));
 }
 
 /**
@@ -111,8 +113,7 @@ export function partitionBalanced(vectors: readonly Float32Array[], options: Par
       });
     }
     // A fractional target spreads the wanted count over the parts of the recursive path too.
-    const g = Math.max(Math.ceil(n / bounds.maxSize), Math.min(options.groups, Math.floor(n / bounds.minSize)));
-    bounds = { ...bounds, target: n / g };
+    bounds = { ...bounds, target: n / clampGroupCount(n, options.groups, bounds) };
   }
   const points = options.metric === 'cosine' ? vectors.map(unitCopy) : vectors;
   let groups: number[][] = [];

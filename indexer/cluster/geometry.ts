@@ -309,3 +309,29 @@ export function checkSeed(seed: unknown): void {
     });
   }
 }
+
+/**
+ * Point indices ordered by regret, largest first: how much more a point pays for its second-best
+ * choice than for its best (row i of `table` holds its `width` costs). Ties keep index order.
+ * Greedy capacity-constrained assignment lets the points with most to lose choose first.
+ */
+export function regretOrder(table: ArrayLike<number>, n: number, width: number): Uint32Array {
+  const regret = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let b1 = Number.POSITIVE_INFINITY;
+    let b2 = Number.POSITIVE_INFINITY;
+    const base = i * width;
+    for (let j = 0; j < width; j++) {
+      const v = table[base + j]!;
+      if (v < b1) {
+        b2 = b1;
+        b1 = v;
+      } else if (v < b2) b2 = v;
+    }
+    regret[i] = b2 - b1;
+  }
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => regret[b]! - regret[a]! || a - b);
+  return order;
+}

@@ -11,7 +11,7 @@
  * Invariant: every count is feasible for the bounds and smaller than n, so levels always shrink.
  * Used by: build-levels.ts (the bottom-up build), estimate-build.ts (dry run), top-down-split.ts.
  */
-import { groupCount, type GroupBounds } from './balanced-partition.js';
+import { clampGroupCount, groupCount, type GroupBounds } from './balanced-partition.js';
 
 /**
  * Node counts of the levels a bottom-up build makes above `n` leaves, leaves-up, root excluded
@@ -33,7 +33,7 @@ export function nextLevelSize(n: number, bounds: GroupBounds): number {
   if (n <= m * m) return rootChildren(n, bounds);
   let g = groupCount(n, bounds);
   if (g <= m * m) g = Math.max(g, Math.min(m * m, Math.round(Math.pow(n, 2 / 3))));
-  return clampFeasible(n, g, bounds);
+  return clampGroupCount(n, g, bounds);
 }
 
 /**
@@ -42,12 +42,5 @@ export function nextLevelSize(n: number, bounds: GroupBounds): number {
  */
 export function rootChildren(n: number, bounds: GroupBounds): number {
   const wanted = Math.max(Math.round(Math.sqrt(n)), Math.ceil(n / bounds.target - 1e-9));
-  return clampFeasible(n, Math.min(bounds.maxSize, wanted), bounds);
-}
-
-/** g within [ceil(n / maxSize), floor(n / minSize)] (the lower end wins when the range is empty). */
-function clampFeasible(n: number, g: number, bounds: GroupBounds): number {
-  const least = Math.ceil(n / bounds.maxSize);
-  const most = Math.floor(n / bounds.minSize);
-  return Math.max(least, Math.min(g, most));
+  return clampGroupCount(n, Math.min(bounds.maxSize, wanted), bounds);
 }

@@ -9,7 +9,7 @@
  * lowers the k-means objective; deterministic.
  * Used by: balanced-partition.ts after its hierarchical path.
  */
-import { centroidNorms, crossDots, dotAt, squaredNorms, updateMeans } from './geometry.js';
+import { centroidNorms, crossDots, dotAt, regretOrder, squaredNorms, updateMeans } from './geometry.js';
 
 /** The recursive split that produced the groups: inner parts, and leaves that are groups. */
 export interface PartTree {
@@ -31,11 +31,10 @@ export interface RefineOptions {
    * only serve as places to go when all of those are full. Defaults to min(8, width).
    */
   primary?: number;
-  /** Constrained passes. Defaults to 8. */
-  passes?: number;
 }
 
-const DEFAULT_PASSES = 8;
+/** Constrained passes at most. */
+const PASSES = 8;
 /** Relative cost improvement below which passes stop. */
 const TOLERANCE = 1e-4;
 
@@ -61,9 +60,8 @@ export function refinePartition(
   const width = given + 1;
   const cand = new Int32Array(n * width);
   const cost = new Float64Array(n * width);
-  const passes = options.passes ?? DEFAULT_PASSES;
 
-  for (let pass = 0; pass < passes; pass++) {
+  for (let pass = 0; pass < PASSES; pass++) {
     const cc = centroidNorms(centroids, k, d);
     const current = centroids;
     const distance = (i: number, c: number): number => {
@@ -83,13 +81,13 @@ export function refinePartition(
     }
     const next = sparseAssign(cand, cost, n, width, k, lo, hi, options.candidates, options.width, distance);
     let changed = 0;
-    for (let i = 0; i < n; i++) if (next.assign[i] !== assignments[i]) changed++;
+    for (let i = 0; i < n; i++) if (next[i] !== assignments[i]) changed++;
     if (changed === 0) break;
     // Judge by the k-means objective after the centroid update, the quantity the passes lower.
     const means = new Float64Array(k * d);
-    const after = objective(xx, means, updateMeans(points, next.assign, means, k, d), k, d);
+    const after = objective(xx, means, updateMeans(points, next, means, k, d), k, d);
     if (!(after < before)) break;
-    assignments.set(next.assign);
+    assignments.set(next);
     centroids = means;
     const gain = before - after;
     if (gain <= TOLERANCE * before) break;
@@ -110,7 +108,7 @@ function objective(xx: Float64Array, means: Float64Array, counts: Int32Array, k:
 /**
  * Capacity-constrained assignment where point i may only join the groups in its candidate row
  * (plus fallbacks when every candidate is full or a group stays under the lower bound).
- * Returns each point's group and its cost.
+ * Returns each point's group.
  */
 function sparseAssign(
   cand: Int32Array,
@@ -123,7 +121,7 @@ function sparseAssign(
   extra: Int32Array,
   extraWidth: number,
   distance: (i: number, c: number) => number,
-): { assign: Int32Array; cost: Float64Array } {
+): Int32Array {
   const assign = new Int32Array(n).fill(-1);
   const own = new Float64Array(n);
   const sizes = new Int32Array(k);
@@ -135,22 +133,7 @@ function sparseAssign(
 
   // 1. Greedy by regret: points that lose most by missing their best candidate choose first,
   // first under an even cap so sizes start balanced, then under the upper bound.
-  const regret = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let b1 = Number.POSITIVE_INFINITY;
-    let b2 = Number.POSITIVE_INFINITY;
-    for (let j = 0; j < width; j++) {
-      const v = cost[i * width + j];
-      if (v < b1) {
-        b2 = b1;
-        b1 = v;
-      } else if (v < b2) b2 = v;
-    }
-    regret[i] = b2 - b1;
-  }
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => regret[b] - regret[a] || a - b);
+  const order = regretOrder(cost, n, width);
   const evenCap = Math.min(hi, Math.max(lo, Math.ceil(n / k)));
   let left: ArrayLike<number> = order;
   for (const cap of [evenCap, hi]) {
@@ -257,7 +240,7 @@ function sparseAssign(
     }
     if (moved === 0) break;
   }
-  return { assign, cost: own };
+  return assign;
 }
 
 /**

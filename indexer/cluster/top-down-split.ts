@@ -75,7 +75,7 @@ function split(points: readonly Float32Array[], indices: number[], m: number, se
   let lo: number;
   let hi: number;
   if (n <= m * m) {
-    k = Math.max(2, rootChildren(n, resolveGroupBounds({ maxSize: m, fill: LEAF_FILL })));
+    k = leafGroupCount(n, m);
     lo = Math.min(Math.ceil(m / 3), Math.floor(n / k));
     hi = m;
   } else {
@@ -94,4 +94,9 @@ function split(points: readonly Float32Array[], indices: number[], m: number, se
   for (const g of nonEmpty) g.sort((a, b) => a - b);
   nonEmpty.sort((a, b) => a[0] - b[0]);
   return { children: nonEmpty.map((g, j) => split(points, g, m, mixSeed(seed, j + 1), engine)) };
+}
+
+/** Leaf groups a set of n items (m < n ≤ m²) is cut into: the bottom-up root rule at LEAF_FILL, at least 2. */
+export function leafGroupCount(n: number, m: number): number {
+  return Math.max(2, rootChildren(n, resolveGroupBounds({ maxSize: m, fill: LEAF_FILL })));
 }

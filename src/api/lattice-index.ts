@@ -11,7 +11,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Judge, DocumentSource, TreeNode, Usage, Embedder } from '../types.js';
 import { LatticeError } from '../errors.js';
 import { IndexStore, type StoredDocument } from '../store/index-store.js';
-import { Bm25Index } from '../lexical/bm25.js';
+import { Bm25Index, bm25Text } from '../lexical/bm25.js';
 import { LexicalJudge } from '../providers/lexical-judge.js';
 import { LocalEmbedder } from '../providers/local-embedder.js';
 import { LlmJudge } from '../providers/llm-judge.js';
@@ -359,7 +359,7 @@ export class LatticeIndex {
         ? Bm25Index.deserialize(blob)
         : Bm25Index.build(
             (function* (store: IndexStore) {
-              for (const d of store.iterateDocuments()) yield { id: d.id, text: d.title ? `${d.title} ${d.text}` : d.text };
+              for (const d of store.iterateDocuments()) yield { id: d.id, text: bm25Text(d) };
             })(this.store),
           );
     }

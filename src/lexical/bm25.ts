@@ -142,6 +142,11 @@ function topK(
   return heap.sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0));
 }
 
+/** The text an index's BM25 holds for a document: its title, then its text. */
+export function bm25Text(doc: { title: string; text: string }): string {
+  return doc.title ? `${doc.title} ${doc.text}` : doc.text;
+}
+
 export class Bm25Index {
   readonly k1: number;
   readonly b: number;
