@@ -74,7 +74,7 @@ export async function createBuildProviders(
   const extractive = new ExtractiveSummarizer();
   let summarizer: Summarizer;
   if (typeof summarizerChoice === 'object') summarizer = summarizerChoice;
-  else if (summarizerChoice === 'llm') summarizer = signalPerCall(new LlmSummarizer({ client: client!, model: requireChatModel(settings()) }));
+  else if (summarizerChoice === 'llm') summarizer = new LlmSummarizer({ client: client!, model: requireChatModel(settings()) });
   else summarizer = extractive;
 
   let local: LocalEmbedder | undefined;
@@ -110,7 +110,7 @@ export async function createBuildProviders(
       }
       let embedder: Embedder;
       if (typeof embedderChoice === 'object') embedder = embedderChoice;
-      else if (embedderChoice === 'openai') embedder = embedderSignalPerCall(new OpenAIEmbedder({ client: client!, model: requireEmbeddingModel(settings()) }));
+      else if (embedderChoice === 'openai') embedder = new OpenAIEmbedder({ client: client!, model: requireEmbeddingModel(settings()) });
       else {
         const { TransformersEmbedder } = await import('../src/providers/transformers-embedder.js');
         embedder = await TransformersEmbedder.load({ modelPath: requireEmbeddingModel(settings()) });
@@ -118,46 +118,5 @@ export async function createBuildProviders(
       const vectors = await embedAll(embedder, texts, { stage: 'embed', onProgress, signal, usage });
       return { embedder, vectors };
     },
-  };
-}
-
-/**
- * Runs `fn` under a signal of its own that follows `signal`. Why: the openai client adds an
- * abort listener to the signal of every request and never removes it, so the one signal of a
- * whole build would collect a listener per model call (memory that grows with the corpus, and
- * Node's MaxListenersExceededWarning on stderr). A per-call signal is dropped with its call.
- */
-async function withCallSignal<T>(signal: AbortSignal | undefined, fn: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
-  if (!signal || signal.aborted) return fn(signal);
-  const own = new AbortController();
-  const forward = (): void => own.abort(signal.reason);
-  signal.addEventListener('abort', forward, { once: true });
-  try {
-    return await fn(own.signal);
-  } finally {
-    signal.removeEventListener('abort', forward);
-  }
-}
-
-function signalPerCall(summarizer: Summarizer): Summarizer {
-  return {
-    specificationVersion: summarizer.specificationVersion,
-    provider: summarizer.provider,
-    modelId: summarizer.modelId,
-    doSummarize: (request) =>
-      withCallSignal(request.abortSignal, (abortSignal) => summarizer.doSummarize({ ...request, ...(abortSignal ? { abortSignal } : {}) })),
-  };
-}
-
-function embedderSignalPerCall(embedder: Embedder): Embedder {
-  return {
-    specificationVersion: embedder.specificationVersion,
-    provider: embedder.provider,
-    modelId: embedder.modelId,
-    get dimensions() {
-      return embedder.dimensions;
-    },
-    maxBatchSize: embedder.maxBatchSize,
-    doEmbed: (request) => withCallSignal(request.abortSignal, (abortSignal) => embedder.doEmbed({ ...request, ...(abortSignal ? { abortSignal } : {}) })),
   };
 }

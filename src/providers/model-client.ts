@@ -15,6 +15,7 @@ import { parseJsonLenient } from './json-repair.js';
 import { isAbortError, isNothingListening, isRetryableModelError, redact, retryAfterMs, toModelError } from './model-errors.js';
 import { resolveModelSettings, safeURL, type EnvSource } from './model-settings.js';
 import { runPool } from '../util/run-pool.js';
+import { withCallSignal } from '../util/call-signal.js';
 import { responseCacheKey, type ResponseCache } from './response-cache.js';
 
 /** How structured output is requested, best first. */
@@ -624,7 +625,7 @@ export class ModelClient {
       await this.semaphore.acquire(signal);
       let failure: unknown;
       try {
-        return await call(signal);
+        return await withCallSignal(signal, call);
       } catch (error) {
         failure = error;
       } finally {
