@@ -12,7 +12,8 @@ import Database from 'better-sqlite3';
 import { isLatticeError, type LatticeError } from '../errors.js';
 import { Bm25Index } from '../lexical/bm25.js';
 import { LocalEmbedder } from '../providers/local-embedder.js';
-import { MIN_READABLE_SCHEMA_VERSION, openDatabase, SCHEMA_VERSION } from './open-database.js';
+import { parseMetaValue } from './index-store.js';
+import { openDatabase } from './open-database.js';
 
 /** The checks, in the order they run. */
 export const CHECKS = {
@@ -155,11 +156,8 @@ function checkOpen(file: string, db: Database.Database, findings: Findings): Che
   const treeChecks: CheckName[] = ['root', 'parents', 'cycles', 'reachable', 'structure', 'fan-out', 'documents', 'ranges', 'embeddings', 'lexical', 'stats'];
   checkSqlite(db, findings);
 
+  // openDatabase has refused versions outside MIN_READABLE_SCHEMA_VERSION..SCHEMA_VERSION already.
   const version = db.pragma('user_version', { simple: true }) as number;
-  // Older versions this code still reads are sound (an older file only lacks newer, optional columns).
-  if (version < MIN_READABLE_SCHEMA_VERSION || version > SCHEMA_VERSION) {
-    findings.add('schema', `schema version is ${version}; this lattice reads versions ${MIN_READABLE_SCHEMA_VERSION} to ${SCHEMA_VERSION}`);
-  }
   const tables = new Set((db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((r) => r.name));
   const missing = REQUIRED_TABLES.filter((t) => !tables.has(t));
   if (missing.length > 0) {
@@ -170,12 +168,7 @@ function checkOpen(file: string, db: Database.Database, findings: Findings): Che
 
   const meta = (key: string): unknown => {
     const row = db.prepare(`SELECT value FROM meta WHERE key = ?`).get(key) as { value: string } | undefined;
-    if (!row) return undefined;
-    try {
-      return JSON.parse(row.value);
-    } catch {
-      return row.value;
-    }
+    return row ? parseMetaValue(row.value) : undefined;
   };
   const status = meta('build_status');
   const buildStatus = typeof status === 'string' ? status : 'empty';
@@ -295,6 +288,7 @@ function checkTree(
   checkDocuments(db, nodes, kids, roots, findings);
   checkRanges(roots, kids, reached.size === nodes.length && roots.length === 1, findings);
   checkEmbeddings(db, nodes, params, findings);
+  checkLexical(db, findings);
 }
 
 function checkKind(node: NodeRow, list: NodeRow[], byId: Map<number, NodeRow>, findings: Findings): void {
@@ -499,6 +493,10 @@ function checkEmbeddings(
     }
   }
 
+}
+
+/** The stored BM25 index holds exactly the active documents. */
+function checkLexical(db: Database.Database, findings: Findings): void {
   const bm25 = (db.prepare(`SELECT data FROM blobs WHERE name = 'bm25'`).get() as { data: Buffer } | undefined)?.data;
   if (!bm25) {
     findings.add('lexical', 'the BM25 index is missing');

@@ -109,26 +109,30 @@ export function splitClusterText(text: string): { summary: string; keywords: str
   return { summary: text.slice(0, at), keywords: list.split(', ') };
 }
 
+/** A meta value as stored: JSON when it parses, the raw text otherwise. */
+export function parseMetaValue(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+/** Parses a stored JSON array whose items all pass `isItem`; anything else counts as none. */
+function parseJsonArray<T>(value: string | null, isItem: (item: unknown) => item is T): T[] {
+  if (value === null || value === '') return [];
+  const parsed = parseMetaValue(value);
+  return Array.isArray(parsed) && parsed.every(isItem) ? parsed : [];
+}
+
 /** Parses a stored keyword_docs value; anything but a JSON array of non-negative numbers counts as none. */
 export function parseCounts(value: string | null): number[] {
-  if (value === null || value === '') return [];
-  try {
-    const parsed: unknown = JSON.parse(value);
-    return Array.isArray(parsed) && parsed.every((k) => typeof k === 'number' && k >= 0) ? (parsed as number[]) : [];
-  } catch {
-    return [];
-  }
+  return parseJsonArray(value, (k): k is number => typeof k === 'number' && k >= 0);
 }
 
 /** Parses a stored keywords value; anything but a JSON array of strings counts as none. */
 export function parseKeywords(value: string | null): string[] {
-  if (value === null || value === '') return [];
-  try {
-    const parsed: unknown = JSON.parse(value);
-    return Array.isArray(parsed) && parsed.every((k) => typeof k === 'string') ? (parsed as string[]) : [];
-  } catch {
-    return [];
-  }
+  return parseJsonArray(value, (k): k is string => typeof k === 'string');
 }
 
 export interface OpenStoreOptions {
@@ -224,12 +228,7 @@ export class IndexStore implements TreeReader {
 
   getMeta<T = unknown>(key: string): T | undefined {
     const row = this.stmt(`SELECT value FROM meta WHERE key = ?`).get(key) as { value: string } | undefined;
-    if (!row) return undefined;
-    try {
-      return JSON.parse(row.value) as T;
-    } catch {
-      return row.value as T;
-    }
+    return row ? (parseMetaValue(row.value) as T) : undefined;
   }
 
   setMeta(key: string, value: unknown): void {
