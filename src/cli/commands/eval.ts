@@ -9,6 +9,7 @@ import type { Argv } from 'yargs';
 import { LatticeError } from '../../errors.js';
 import type { CommandModule } from '../main.js';
 import type { CliIO } from '../io.js';
+import { DEFAULT_SIMULATED_JUDGE_PARAMS, type SimulatedJudgeParams } from '../../providers/simulated-judge.js';
 import { createProgress } from '../progress.js';
 import { searchOptionsFrom, withSearchFlags, type SearchFlags } from '../search-flags.js';
 
@@ -39,33 +40,46 @@ interface EvalArgs extends SearchFlags {
 
 const BASELINES = ['bm25', 'dense', 'rerank', 'all'] as const;
 
+/** The simulated judge's flags: flag, parameter, and what it sets (defaults quoted from DEFAULT_SIMULATED_JUDGE_PARAMS). */
+const SIM_FLAGS = [
+  ['sim-seed', 'seed', 'seed'],
+  ['sim-scale-min', 'scaleMin', 'slate scale lower bound'],
+  ['sim-scale-max', 'scaleMax', 'slate scale upper bound'],
+  ['sim-offset', 'offsetSpread', 'slate offset spread in points'],
+  ['sim-leaf-noise', 'leafNoise', 'leaf noise sd'],
+  ['sim-inner-noise', 'innerNoise', 'inner-node noise sd'],
+  ['sim-miss', 'missProbability', 'miss probability of inner nodes'],
+] as const;
+
+function withSimulatedJudgeFlags(y: Argv): Argv {
+  for (const [flag, param, what] of SIM_FLAGS) {
+    y = y.option(flag, { type: 'number', describe: `Simulated judge: ${what} (default ${String(DEFAULT_SIMULATED_JUDGE_PARAMS[param])})` });
+  }
+  return y;
+}
+
 export const evalCommand: CommandModule<EvalArgs> = {
   command: 'eval <index>',
   describe: 'Evaluate an index on a BEIR dataset (nDCG@10, recall, cost) against baselines',
   builder: (y: Argv) =>
-    withSearchFlags(
-      y
-        .positional('index', { type: 'string', demandOption: true, describe: 'Index built from the dataset corpus' })
-        .option('dataset', { type: 'string', demandOption: true, describe: 'BEIR folder: queries.jsonl and qrels/<split>.tsv' })
-        .option('split', { type: 'string', default: 'test', describe: 'Qrels split to evaluate' })
-        .option('judge', {
-          choices: ['lexical', 'llm', 'simulated'] as const,
-          default: 'lexical' as const,
-          describe: 'Judge of the tree search; simulated = noisy oracle from the qrels (see BENCHMARKS.md)',
-        })
-        .option('baseline', { type: 'string', array: true, choices: BASELINES, describe: 'Also run bm25, dense, rerank (BM25 reranked by the judge at equal calls) or all' })
-        .option('limit', { type: 'number', describe: 'Evaluate only the first N judged queries' })
-        .option('model', { type: 'string', describe: 'Chat model for --judge llm; env LATTICE_MODEL' })
-        .option('base-url', { type: 'string', describe: 'OpenAI-compatible server URL; env OPENAI_BASE_URL' }),
+    withSimulatedJudgeFlags(
+      withSearchFlags(
+        y
+          .positional('index', { type: 'string', demandOption: true, describe: 'Index built from the dataset corpus' })
+          .option('dataset', { type: 'string', demandOption: true, describe: 'BEIR folder: queries.jsonl and qrels/<split>.tsv' })
+          .option('split', { type: 'string', default: 'test', describe: 'Qrels split to evaluate' })
+          .option('judge', {
+            choices: ['lexical', 'llm', 'simulated'] as const,
+            default: 'lexical' as const,
+            describe: 'Judge of the tree search; simulated = noisy oracle from the qrels (see BENCHMARKS.md)',
+          })
+          .option('baseline', { type: 'string', array: true, choices: BASELINES, describe: 'Also run bm25, dense, rerank (BM25 reranked by the judge at equal calls) or all' })
+          .option('limit', { type: 'number', describe: 'Evaluate only the first N judged queries' })
+          .option('model', { type: 'string', describe: 'Chat model for --judge llm; env LATTICE_MODEL' })
+          .option('base-url', { type: 'string', describe: 'OpenAI-compatible server URL; env OPENAI_BASE_URL' }),
+      ),
     )
       .option('path-relevance', { type: 'boolean', default: true, describe: 'Use path relevance (--no-path-relevance for the ablation)' })
-      .option('sim-seed', { type: 'number', describe: 'Simulated judge: seed (default 0)' })
-      .option('sim-scale-min', { type: 'number', describe: 'Simulated judge: slate scale lower bound (default 0.6)' })
-      .option('sim-scale-max', { type: 'number', describe: 'Simulated judge: slate scale upper bound (default 1.2)' })
-      .option('sim-offset', { type: 'number', describe: 'Simulated judge: slate offset spread in points (default 15)' })
-      .option('sim-leaf-noise', { type: 'number', describe: 'Simulated judge: leaf noise sd (default 0.15)' })
-      .option('sim-inner-noise', { type: 'number', describe: 'Simulated judge: inner-node noise sd (default 0.25)' })
-      .option('sim-miss', { type: 'number', describe: 'Simulated judge: miss probability of inner nodes (default 0.2)' })
       .option('rerank-slate', { type: 'number', describe: "Rerank baseline: documents per slate (default: the tree's mean)" })
       .option('rerank-anchors', { type: 'number', describe: 'Rerank baseline: anchors repeated in every slate (default 2)' })
       .option('concurrency', { type: 'number', describe: 'Queries in flight (default 1; 4 with --judge llm)' })
@@ -89,15 +103,11 @@ export const evalCommand: CommandModule<EvalArgs> = {
       ...searchOptionsFrom(args),
       ...(args['path-relevance'] === false ? { pathRelevance: false } : {}),
     };
-    const simulated = {
-      ...(args['sim-seed'] !== undefined ? { seed: args['sim-seed'] } : {}),
-      ...(args['sim-scale-min'] !== undefined ? { scaleMin: args['sim-scale-min'] } : {}),
-      ...(args['sim-scale-max'] !== undefined ? { scaleMax: args['sim-scale-max'] } : {}),
-      ...(args['sim-offset'] !== undefined ? { offsetSpread: args['sim-offset'] } : {}),
-      ...(args['sim-leaf-noise'] !== undefined ? { leafNoise: args['sim-leaf-noise'] } : {}),
-      ...(args['sim-inner-noise'] !== undefined ? { innerNoise: args['sim-inner-noise'] } : {}),
-      ...(args['sim-miss'] !== undefined ? { missProbability: args['sim-miss'] } : {}),
-    };
+    const simulated: SimulatedJudgeParams = {};
+    for (const [flag, param] of SIM_FLAGS) {
+      const value = args[flag];
+      if (value !== undefined) (simulated as Record<string, number>)[param] = value;
+    }
     const progress = createProgress(io, { quiet: args.quiet || args.json });
     const controller = new AbortController();
     const release = io.trapInterrupt?.(() => controller.abort(new Error('interrupted')));
