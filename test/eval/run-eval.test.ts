@@ -199,6 +199,18 @@ describe('lattice eval', () => {
     expect(report.judge.params).toMatchObject({ offsetSpread: 15, missProbability: 0.2, leafNoise: 0.15, innerNoise: 0.25 });
   }, 60_000);
 
+  it('passes every --sim-* flag to the simulated judge', async () => {
+    const r = await runLattice([
+      'eval', indexFile, '--dataset', datasetDir, '--judge', 'simulated', '--limit', '2', '-N', '3', '--json',
+      '--sim-seed', '7', '--sim-scale-min', '0.5', '--sim-scale-max', '1.5', '--sim-offset', '3',
+      '--sim-leaf-noise', '0.1', '--sim-inner-noise', '0.2', '--sim-miss', '0',
+    ]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).judge.params).toMatchObject({
+      seed: 7, scaleMin: 0.5, scaleMax: 1.5, offsetSpread: 3, leafNoise: 0.1, innerNoise: 0.2, missProbability: 0,
+    });
+  }, 60_000);
+
   it('--json prints one document; a bad dataset is an EVAL_DATASET error', async () => {
     const ok = await runLattice(['eval', indexFile, '--dataset', datasetDir, '--limit', '3', '--json']);
     expect(ok.code).toBe(0);
