@@ -442,85 +442,65 @@ export class LocalEmbedder implements Embedder {
 
     const target = Math.min(dims, V, nonEmptyRows);
     const svd = options.svd ?? 'auto';
+    let fit: { projection: Float32Array; singularValues: Float32Array; k: number };
     if (svd === 'exact' || (svd === 'auto' && N <= EXACT_SVD_MAX_TEXTS)) {
       // 4'. Small corpora: the exact SVD from the N × N document Gram matrix A·Aᵀ is cheaper than
       // the randomized one, whose cost is dominated by V × l dense products even for 100 texts.
-      const { projection, singularValues, k } = exactProjection(A, At, N, V, target, sigmaPower);
+      fit = exactProjection(A, At, N, V, target, sigmaPower);
       for (let s2 = 1; s2 < svdSteps; s2++) step();
-      const fallback = fallbackEmbedding(ids, values, nnz, V, projection, k);
-      const embedder = new LocalEmbedder({ vocabulary, idf, projection, fallback, singularValues, dimensions: k, sigmaPower });
-      const rows: TermRows = keepRows
-        ? { rowPtr: finalPtr, ids, tfs }
-        : { rowPtr: new Uint32Array(0), ids: new Uint32Array(0), tfs: new Uint32Array(0) };
-      return { embedder, rows };
-    }
-
-    // 4. Randomized SVD on the V side: X spans (AᵀA)^q Ω, re-orthonormalised after every application.
-    let l = Math.min(target + oversampling, V, nonEmptyRows);
-    const rng = createRng(seed);
-    let X: Float64Array = new Float64Array(V * l);
-    for (let i = 0; i < X.length; i++) X[i] = gaussian(rng);
-    if (powerIterations === 0) {
-      // Rayleigh-Ritz needs an orthonormal basis; with power iterations the loop provides it.
-      ({ data: X, cols: l } = compactColumns(X, V, l, orthonormalizeColumns(X, V, l)));
-    }
-    let Y: Float64Array = new Float64Array(N * l);
-    let Z: Float64Array = new Float64Array(V * l);
-    for (let it = 0; it < powerIterations; it++) {
+    } else {
+      // 4. Randomized SVD on the V side: X spans (AᵀA)^q Ω, re-orthonormalised after every application.
+      let l = Math.min(target + oversampling, V, nonEmptyRows);
+      const rng = createRng(seed);
+      let X: Float64Array = new Float64Array(V * l);
+      for (let i = 0; i < X.length; i++) X[i] = gaussian(rng);
+      if (powerIterations === 0) {
+        // Rayleigh-Ritz needs an orthonormal basis; with power iterations the loop provides it.
+        ({ data: X, cols: l } = compactColumns(X, V, l, orthonormalizeColumns(X, V, l)));
+      }
+      let Y: Float64Array = new Float64Array(N * l);
+      let Z: Float64Array = new Float64Array(V * l);
+      for (let it = 0; it < powerIterations; it++) {
+        A.multiplyDense(X, l, Y);
+        step();
+        At.multiplyDense(Y, l, Z);
+        step();
+        const rank = orthonormalizeColumns(Z, V, l);
+        const packed = compactColumns(Z, V, l, rank);
+        [X, Z] = [packed.data, X];
+        if (packed.cols !== l) {
+          l = packed.cols;
+          Y = new Float64Array(N * l);
+          Z = new Float64Array(V * l);
+        }
+      }
+      // Rayleigh-Ritz: eigenpairs of (AX)ᵀ(AX) give σ² and the rotation of X onto right singular vectors.
+      Z = new Float64Array(0);
       A.multiplyDense(X, l, Y);
       step();
-      At.multiplyDense(Y, l, Z);
+      const { values: lambda, vectors: W } = symmetricEigen(gram(Y, N, l), l);
+      Y = new Float64Array(0);
       step();
-      const rank = orthonormalizeColumns(Z, V, l);
-      const packed = compactColumns(Z, V, l, rank);
-      [X, Z] = [packed.data, X];
-      if (packed.cols !== l) {
-        l = packed.cols;
-        Y = new Float64Array(N * l);
-        Z = new Float64Array(V * l);
+      const k = rankCutoff(lambda, target, N);
+      const singularValues = new Float32Array(k);
+      const Wk = new Float64Array(l * k);
+      for (let j = 0; j < k; j++) {
+        const sigma = Math.sqrt(lambda[j]!);
+        singularValues[j] = sigma;
+        const scale = sigmaPower === 0 ? 1 : Math.pow(sigma, -sigmaPower);
+        for (let i = 0; i < l; i++) Wk[i * k + j] = W[i * l + j]! * scale;
       }
+      const projection = Float32Array.from(multiply(X, V, l, Wk, k));
+      step();
+      fit = { projection, singularValues, k };
+      // The fallback below counts as the last step.
+      step();
     }
-    // Rayleigh-Ritz: eigenpairs of (AX)ᵀ(AX) give σ² and the rotation of X onto right singular vectors.
-    Z = new Float64Array(0);
-    A.multiplyDense(X, l, Y);
-    step();
-    const { values: lambda, vectors: W } = symmetricEigen(gram(Y, N, l), l);
-    Y = new Float64Array(0);
-    step();
-    const sigmaTop = Math.sqrt(Math.max(lambda[0]!, 0));
-    let k = 0;
-    // Directions beyond the matrix's rank come back with σ near rounding level (~1e-8 σ1); those
-    // under 1e-4 σ1 are dropped too, as dividing by σ would let their noise dominate embeddings.
-    while (k < target && lambda[k]! > 0 && Math.sqrt(lambda[k]!) > 1e-4 * sigmaTop) k++;
-    if (k === 0) {
-      throw new LatticeError('INPUT_EMPTY', `the TF-IDF matrix of the ${N} texts has rank 0`, {
-        hint: 'Add documents with real text.',
-      });
-    }
-    const singularValues = new Float32Array(k);
-    const Wk = new Float64Array(l * k);
-    for (let j = 0; j < k; j++) {
-      const sigma = Math.sqrt(lambda[j]!);
-      singularValues[j] = sigma;
-      const scale = sigmaPower === 0 ? 1 : Math.pow(sigma, -sigmaPower);
-      for (let i = 0; i < l; i++) Wk[i * k + j] = W[i * l + j]! * scale;
-    }
-    const projection = Float32Array.from(multiply(X, V, l, Wk, k));
-    step();
 
     // 5. Fallback for texts without known terms: the embedding of the corpus' mean TF-IDF row.
+    const { projection, singularValues, k } = fit;
     const fallback = fallbackEmbedding(ids, values, nnz, V, projection, k);
-    step();
-
-    const embedder = new LocalEmbedder({
-      vocabulary,
-      idf,
-      projection,
-      fallback,
-      singularValues,
-      dimensions: k,
-      sigmaPower,
-    });
+    const embedder = new LocalEmbedder({ vocabulary, idf, projection, fallback, singularValues, dimensions: k, sigmaPower });
     const rows: TermRows = keepRows
       ? { rowPtr: finalPtr, ids, tfs }
       : { rowPtr: new Uint32Array(0), ids: new Uint32Array(0), tfs: new Uint32Array(0) };
@@ -538,6 +518,21 @@ function compactColumns(x: Float64Array, rows: number, cols: number, keep: numbe
 
 /** Corpora up to this many texts get an exact SVD (an N × N eigenproblem, O(N³)) instead of the randomized one. */
 const EXACT_SVD_MAX_TEXTS = 800;
+
+/**
+ * How many leading directions (eigenvalues σ², descending) to keep, at most `target`. Directions
+ * beyond the matrix's rank come back with σ near rounding level (~1e-8 σ1); those under 1e-4 σ1
+ * are dropped too, as dividing by σ would let their noise dominate embeddings.
+ */
+function rankCutoff(lambda: ArrayLike<number>, target: number, N: number): number {
+  const sigmaTop = Math.sqrt(Math.max(lambda[0] ?? 0, 0));
+  let k = 0;
+  while (k < target && lambda[k]! > 0 && Math.sqrt(lambda[k]!) > 1e-4 * sigmaTop) k++;
+  if (k === 0) {
+    throw new LatticeError('INPUT_EMPTY', `the TF-IDF matrix of the ${N} texts has rank 0`, { hint: 'Add documents with real text.' });
+  }
+  return k;
+}
 
 /**
  * Exact truncated SVD through the document side: A·Aᵀ = U Λ Uᵀ, so the right singular vectors
@@ -560,13 +555,7 @@ function exactProjection(
     }
   }
   const { values: lambda, vectors: U } = symmetricEigen(G, N);
-  const sigmaTop = Math.sqrt(Math.max(lambda[0] ?? 0, 0));
-  let k = 0;
-  // As in the randomized path: directions under 1e-4 σ1 are rank noise, not signal.
-  while (k < target && lambda[k]! > 0 && Math.sqrt(lambda[k]!) > 1e-4 * sigmaTop) k++;
-  if (k === 0) {
-    throw new LatticeError('INPUT_EMPTY', `the TF-IDF matrix of the ${N} texts has rank 0`, { hint: 'Add documents with real text.' });
-  }
+  const k = rankCutoff(lambda, target, N);
   const singularValues = new Float32Array(k);
   const scale = new Float64Array(k);
   for (let j = 0; j < k; j++) {
