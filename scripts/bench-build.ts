@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { arg, writeCorpus } from './synthetic-corpus.js';
+import { arg, median, writeCorpus } from './synthetic-corpus.js';
 
 function child(): void {
   // Runs one build in this process and prints its figures as one JSON line.
@@ -25,12 +25,6 @@ function child(): void {
     const r = report as { documents: number; nodes: number; depth: number };
     process.stdout.write(`${JSON.stringify({ seconds, maxRssMb, documents: r.documents, nodes: r.nodes, depth: r.depth })}\n`);
   })();
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 function parent(): void {

@@ -12,6 +12,7 @@ import { kmeans } from '../indexer/cluster/kmeans.js';
 import { inertiaOf } from '../indexer/cluster/geometry.js';
 import { partitionBalanced } from '../indexer/cluster/balanced-partition.js';
 import { splitTopDown, isClusterLeaf, type ClusterTree } from '../indexer/cluster/top-down-split.js';
+import { median } from './synthetic-corpus.js';
 
 interface Args {
   sizes: number[];
@@ -61,12 +62,6 @@ function unit(v: Float32Array): Float32Array {
   const inv = 1 / Math.sqrt(s);
   for (let j = 0; j < v.length; j++) v[j] *= inv;
   return v;
-}
-
-function median(values: number[]): number {
-  const s = values.slice().sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 function seconds(start: bigint): number {

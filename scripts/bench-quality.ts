@@ -10,7 +10,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildIndex } from '../indexer/build.js';
 import type { BuildReport } from '../indexer/build.js';
 import { DEFAULT_SEED_WITH, openIndex, type IndexSearchOptions, type LatticeIndex } from '../src/api/lattice-index.js';
@@ -28,11 +27,8 @@ import { cost, markdownTable, metric, ms } from '../src/eval/render-report.js';
 import { svgLineChart, type LineSeries } from '../src/eval/svg-line-chart.js';
 import { DEFAULT_SIMULATED_JUDGE_PARAMS, type SimulatedJudgeParams } from '../src/providers/simulated-judge.js';
 import { DEFAULT_SEARCH_OPTIONS } from '../traverser/types.js';
+import { datasetsDir, repoRoot } from './synthetic-corpus.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-// Compiled to dist/scripts/; the sources sit two levels up from there and one level up from here.
-const repoRoot = fs.existsSync(path.resolve(here, '../package.json')) ? path.resolve(here, '..') : path.resolve(here, '../..');
-const datasetsRoot = path.resolve(repoRoot, '../shared/datasets');
 
 /**
  * The search defaults (measured on SciFact train): seeded with BM25's top 20 (DEFAULT_SEED_WITH), alpha 0.7,
@@ -126,7 +122,7 @@ async function ensureIndex(name: string, work: string, reuse: boolean): Promise<
     return { seconds: 0, documents: stats.documents, nodes: stats.nodes, depth: stats.depth, fanOut: stats.fanOut, reused: true };
   }
   const report = (await buildIndex({
-    input: path.join(datasetsRoot, name),
+    input: path.join(datasetsDir, name),
     output: file,
     force: true,
     // Cranfield has two empty documents; they are skipped and listed, as a user would.
@@ -144,7 +140,7 @@ async function runDataset(name: string, args: Args): Promise<DatasetResult> {
   const started = performance.now();
   log(`\n== ${name}: index`);
   const build = await ensureIndex(name, args.work, args.reuse);
-  const dataset = loadEvalDataset(path.join(datasetsRoot, name), { split: 'test', ...(args.limit ? { limit: args.limit } : {}) });
+  const dataset = loadEvalDataset(path.join(datasetsDir, name), { split: 'test', ...(args.limit ? { limit: args.limit } : {}) });
   const index = openIndex(path.join(args.work, `${name}.db`));
   const evalOpts = {};
   const timed = async (label: string, run: () => Promise<SystemReport>): Promise<SystemReport> => {
@@ -674,7 +670,7 @@ function strip(result: DatasetResult): unknown {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   for (const name of args.datasets) {
-    if (!fs.existsSync(path.join(datasetsRoot, name, 'corpus.jsonl'))) throw new Error(`no dataset "${name}" under ${datasetsRoot}`);
+    if (!fs.existsSync(path.join(datasetsDir, name, 'corpus.jsonl'))) throw new Error(`no dataset "${name}" under ${datasetsDir}`);
   }
   fs.mkdirSync(args.work, { recursive: true });
   let results: DatasetResult[] = [];

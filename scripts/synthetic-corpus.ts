@@ -9,9 +9,16 @@ import { fileURLToPath } from 'node:url';
 import { createRng } from '../src/math/random.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-/** The repository root (scripts run from dist/scripts). */
-export const repoRoot = path.resolve(here, '..', '..');
+/** The repository root: scripts run compiled from dist/scripts/, or from scripts/ as sources. */
+export const repoRoot = fs.existsSync(path.resolve(here, '../package.json')) ? path.resolve(here, '..') : path.resolve(here, '../..');
 export const datasetsDir = path.resolve(repoRoot, '..', 'shared', 'datasets');
+
+/** The median of a non-empty list (the mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
 
 export interface BenchDoc {
   _id: string;

@@ -3,24 +3,17 @@
  * published SciFact range (nDCG@10 about 0.665-0.69: BEIR, Pyserini flat/multifield) before any
  * comparison against it is trusted. The corpus is indexed the way the build indexes it (title + text).
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Bm25Index } from '../../src/lexical/bm25.js';
+import { Bm25Index, bm25Text } from '../../src/lexical/bm25.js';
 import { loadEvalDataset } from '../../src/eval/dataset.js';
 import { evaluateSystem, type EvalSystem } from '../../src/eval/run-eval.js';
+import { datasetDir, readCorpus } from '../lexical/beir-fixture.js';
 
-const repoRoot = path.resolve(__dirname, '../..');
-const scifact = path.resolve(repoRoot, '../shared/datasets/scifact');
+const scifact = datasetDir('scifact');
 
 describe('BM25 flat on SciFact (test split)', () => {
   it('lands in the published nDCG@10 range', async () => {
-    const docs = fs
-      .readFileSync(path.join(scifact, 'corpus.jsonl'), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as { _id: string; title?: string; text?: string })
-      .map((d) => ({ id: String(d._id), text: d.title ? `${d.title} ${d.text ?? ''}` : d.text ?? '' }));
+    const docs = readCorpus('scifact').map((d) => ({ id: d.id, text: bm25Text(d) }));
     const bm25 = Bm25Index.build(docs);
     const dataset = loadEvalDataset(scifact, { split: 'test' });
     expect(dataset.queries).toHaveLength(300);

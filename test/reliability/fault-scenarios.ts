@@ -13,6 +13,7 @@ import { buildIndex, type BuildReport } from '../../indexer/build.js';
 import { openIndex, type IndexSearchResult } from '../../src/api/lattice-index.js';
 import { isLatticeError } from '../../src/errors.js';
 import { checkIndex } from '../../src/store/check-index.js';
+import { runPool } from '../../src/util/run-pool.js';
 import { startOpenAITestServer, type OpenAITestServer, type RecordedRequest, type ScriptedReply } from '../helpers/openai-test-server.js';
 import { storedDocumentIds, treeRows, type TreeRow } from './harness.js';
 
@@ -615,14 +616,8 @@ export async function runConcurrencyUnderRetries(
 /** Runs `tasks` with at most `limit` at once, keeping input order in the results. */
 export async function inBatches<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T[]> {
   const out: T[] = new Array(tasks.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, tasks.length) }, async () => {
-      while (next < tasks.length) {
-        const i = next++;
-        out[i] = await tasks[i]!();
-      }
-    }),
-  );
+  await runPool(tasks, limit, async (task, i) => {
+    out[i] = await task();
+  });
   return out;
 }

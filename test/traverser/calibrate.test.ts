@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { calibrate } from '../../traverser/calibrate.js';
 import type { Observation } from '../../traverser/calibrate.js';
-import { createRng } from '../../src/math/random.js';
+import { createRng, gaussian } from '../../src/math/random.js';
 import { DEFAULT_OFFSET_RIDGE } from '../../traverser/calibrate.js';
 
 /** Spearman rank correlation (no ties expected in these synthetic values). */
@@ -18,11 +18,6 @@ function spearman(x: number[], y: number[]): number {
   let d2 = 0;
   for (let i = 0; i < n; i++) d2 += (rx[i]! - ry[i]!) ** 2;
   return 1 - (6 * d2) / (n * (n * n - 1));
-}
-
-function gaussian(rng: () => number): number {
-  // Box-Muller; 1 - u keeps the logarithm finite.
-  return Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
 }
 
 /** Slates of random nodes with per-slate scale, offset and noise; every slate shares nodes with others. */

@@ -26,14 +26,7 @@ class StretchingJudge implements Judge {
     private readonly grades: ReadonlyMap<string, number>,
   ) {}
   private relevance(nodeId: number): number {
-    let best = 0;
-    const stack = [this.tree.node(nodeId)];
-    while (stack.length) {
-      const node = stack.pop()!;
-      if (node.docId !== null && node.numChildren === 0) best = Math.max(best, this.grades.get(node.docId) ?? 0);
-      stack.push(...this.tree.children(node.id));
-    }
-    return best / 4;
+    return Math.max(0, ...this.tree.documentsUnder(nodeId).map((doc) => this.grades.get(doc) ?? 0)) / 4;
   }
   async doJudge(request: JudgeRequest): Promise<JudgeResult> {
     const rng = createRng(`${request.queryId}:${request.candidates.map((c) => c.nodeId).join(',')}`);
