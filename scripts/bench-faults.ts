@@ -20,7 +20,7 @@ import {
   type FaultOutcome,
 } from '../test/reliability/fault-scenarios.js';
 import { sampleCorpus, sampleQueries } from '../test/reliability/harness.js';
-import { makeHostileCorpora, runHostileCorpus, type HostileOutcome } from '../test/reliability/hostile-corpora.js';
+import { makeHostileCorpora, runHostileCorpus, unlockHostileCorpora, type HostileOutcome } from '../test/reliability/hostile-corpora.js';
 import { runKillCampaign, type KillCampaignResult, type KillStage } from '../test/reliability/kill-campaign.js';
 
 type Row = [area: string, scenario: string, tried: string, survived: string, outcome: string];
@@ -174,12 +174,7 @@ async function main(): Promise<void> {
     console.log(`\nFAILED:\n${failures.map((f) => `  ${f}`).join('\n')}`);
     process.exitCode = 1;
   }
-  // The mode-000 fixture must be deletable.
-  const corporaDir = path.join(work, 'corpora');
-  for (const dir of fs.existsSync(corporaDir) ? fs.readdirSync(corporaDir, { withFileTypes: true }) : []) {
-    const locked = path.join(work, 'corpora', dir.name, 'locked.md');
-    if (fs.existsSync(locked)) fs.chmodSync(locked, 0o644);
-  }
+  unlockHostileCorpora(path.join(work, 'corpora'));
   fs.rmSync(work, { recursive: true, force: true });
 }
 

@@ -110,19 +110,13 @@ export function makeHostileCorpora(dir: string): HostileCorpus[] {
     for (let i = 0; i < 50; i++) fs.writeSync(fd, block);
     fs.writeSync(fd, `"}\n${good.lines.slice(4).join('\n')}\n`);
     fs.closeSync(fd);
-    for (const flags of [[], ['--skip-bad']]) {
-      out.push({
-        name: flags.length ? '50 MB line, --skip-bad' : '50 MB line',
-        description: 'one 50 MB line among good ones (line 5)',
-        input: file,
-        flags,
-        goodIds: good.ids,
-        expect: flags.length
-          ? { outcome: 'built', documents: 10, issues: [{ kind: 'oversized', at: 5 }] }
-          : { outcome: 'refused', code: 'INPUT_BAD_DOCUMENTS', issues: [{ kind: 'oversized', at: 5 }] },
-        maxRssMb: 300,
-      });
-    }
+    out.push(
+      ...bothWays(
+        { name: '50 MB line', description: 'one 50 MB line among good ones (line 5)', input: file, goodIds: good.ids, maxRssMb: 300 },
+        [{ kind: 'oversized', at: 5 }],
+        10,
+      ),
+    );
   }
 
   // Fields.
@@ -136,22 +130,18 @@ export function makeHostileCorpora(dir: string): HostileCorpus[] {
       '{"_id":"meta","text":"metadata is kept as data","metadata":{"source":{"deep":[1,2,{"x":null}]}},"year":2020}',
       ...good.lines.slice(1),
     ];
-    for (const flags of [[], ['--skip-bad']]) {
-      const issues = [
-        { kind: 'bad-field', at: 2 },
-        { kind: 'bad-field', at: 3 },
-        { kind: 'bad-field', at: 4 },
-        { kind: 'bad-field', at: 5 },
-      ];
-      out.push({
-        name: flags.length ? 'nested / non-string fields, --skip-bad' : 'nested / non-string fields',
-        description: 'objects, arrays and booleans where strings belong; nested metadata',
-        input: jsonl('nested-fields', `${lines.join('\n')}\n`),
-        flags,
-        goodIds: [...good.ids, 'meta'],
-        expect: flags.length ? { outcome: 'built', documents: 11, issues } : { outcome: 'refused', code: 'INPUT_BAD_DOCUMENTS', issues },
-      });
-    }
+    out.push(
+      ...bothWays(
+        {
+          name: 'nested / non-string fields',
+          description: 'objects, arrays and booleans where strings belong; nested metadata',
+          input: jsonl('nested-fields', `${lines.join('\n')}\n`),
+          goodIds: [...good.ids, 'meta'],
+        },
+        [2, 3, 4, 5].map((at) => ({ kind: 'bad-field', at })),
+        11,
+      ),
+    );
   }
   {
     const lines = good.lines.map((l, i) => JSON.stringify({ ...(JSON.parse(l) as object), _id: 1000 + i }));
@@ -173,38 +163,33 @@ export function makeHostileCorpora(dir: string): HostileCorpus[] {
       '{"_id":"title-only","title":"A title and no text","text":null}',
       ...good.lines.slice(1),
     ];
-    for (const flags of [[], ['--skip-bad']]) {
-      const issues = [
-        { kind: 'empty', at: 2 },
-        { kind: 'empty', at: 3 },
-        { kind: 'empty', at: 4 },
-      ];
-      out.push({
-        name: flags.length ? 'null or empty texts, --skip-bad' : 'null or empty texts',
-        description: 'null, empty and blank title and text (a title alone is a document)',
-        input: jsonl('null-empty', `${lines.join('\n')}\n`),
-        flags,
-        goodIds: [...good.ids, 'title-only'],
-        expect: flags.length ? { outcome: 'built', documents: 11, issues } : { outcome: 'refused', code: 'INPUT_BAD_DOCUMENTS', issues },
-      });
-    }
+    out.push(
+      ...bothWays(
+        {
+          name: 'null or empty texts',
+          description: 'null, empty and blank title and text (a title alone is a document)',
+          input: jsonl('null-empty', `${lines.join('\n')}\n`),
+          goodIds: [...good.ids, 'title-only'],
+        },
+        [2, 3, 4].map((at) => ({ kind: 'empty', at })),
+        11,
+      ),
+    );
   }
   {
     const lines = [...good.lines.slice(0, 5), good.lines[1]!, good.lines[3]!.replace('"title":"', '"title":"Changed '), ...good.lines.slice(5)];
-    for (const flags of [[], ['--skip-bad']]) {
-      const issues = [
-        { kind: 'duplicate-id', at: 6 },
-        { kind: 'duplicate-id', at: 7 },
-      ];
-      out.push({
-        name: flags.length ? 'duplicate ids, --skip-bad' : 'duplicate ids',
-        description: 'two ids repeated (lines 6 and 7); the first one is kept',
-        input: jsonl('duplicate-ids', `${lines.join('\n')}\n`),
-        flags,
-        goodIds: good.ids,
-        expect: flags.length ? { outcome: 'built', documents: 10, issues } : { outcome: 'refused', code: 'INPUT_BAD_DOCUMENTS', issues },
-      });
-    }
+    out.push(
+      ...bothWays(
+        {
+          name: 'duplicate ids',
+          description: 'two ids repeated (lines 6 and 7); the first one is kept',
+          input: jsonl('duplicate-ids', `${lines.join('\n')}\n`),
+          goodIds: good.ids,
+        },
+        [6, 7].map((at) => ({ kind: 'duplicate-id', at })),
+        10,
+      ),
+    );
   }
   {
     const lines = [good.lines[0]!, 'this is not json', '[1, 2, 3]', '{"_id":"cut", "text": "the line ends', ...good.lines.slice(1)];
@@ -338,18 +323,31 @@ export function makeHostileCorpora(dir: string): HostileCorpus[] {
       ...(lockedReadable ? [] : [{ kind: 'unreadable', at: 'locked.md' }]),
     ];
     const goodIds = ['ok-0.txt', 'ok-1.txt', 'ok-2.txt', ...(lockedReadable ? ['locked.md'] : [])];
-    for (const flags of [[], ['--skip-bad']]) {
-      out.push({
-        name: flags.length ? 'folder with unreadable files, --skip-bad' : 'folder with unreadable files',
-        description: `a broken link, ${fifo.status === 0 ? 'a FIFO, ' : ''}a binary file${lockedReadable ? ' (mode 000 is readable by this user)' : ', a file with mode 000'}`,
-        input: root,
-        flags,
-        goodIds,
-        expect: flags.length ? { outcome: 'built', documents: goodIds.length, issues } : { outcome: 'refused', code: 'INPUT_BAD_DOCUMENTS', issues },
-      });
-    }
+    out.push(
+      ...bothWays(
+        {
+          name: 'folder with unreadable files',
+          description: `a broken link, ${fifo.status === 0 ? 'a FIFO, ' : ''}a binary file${lockedReadable ? ' (mode 000 is readable by this user)' : ', a file with mode 000'}`,
+          input: root,
+          goodIds,
+        },
+        issues,
+        goodIds.length,
+      ),
+    );
   }
   return out;
+}
+
+/**
+ * The same corpus twice: refused by default (INPUT_BAD_DOCUMENTS listing `issues`), then built
+ * with --skip-bad into `documents` documents, the same issues listed.
+ */
+function bothWays(corpus: Omit<HostileCorpus, 'flags' | 'expect'>, issues: ExpectedIssue[], documents: number): HostileCorpus[] {
+  return [
+    { ...corpus, flags: [], expect: { outcome: 'refused', code: 'INPUT_BAD_DOCUMENTS', issues } },
+    { ...corpus, name: `${corpus.name}, --skip-bad`, flags: ['--skip-bad'], expect: { outcome: 'built', documents, issues } },
+  ];
 }
 
 function canRead(file: string): boolean {
@@ -439,4 +437,12 @@ export async function runHostileCorpus(corpus: HostileCorpus, workDir: string, i
         ? `refused: ${code}${shown.length ? ` listing ${shown.join(', ')}` : ''}`
         : 'CRASHED';
   return { name: corpus.name, description: corpus.description, flags: corpus.flags, outcome, exit: run.code, ...(code ? { code } : {}), documents, issues: shown, maxRssMb, lost, summary, problems };
+}
+
+/** Makes the mode-000 fixture under `corporaDir` (makeHostileCorpora's folder) deletable again. */
+export function unlockHostileCorpora(corporaDir: string): void {
+  for (const dir of fs.existsSync(corporaDir) ? fs.readdirSync(corporaDir, { withFileTypes: true }) : []) {
+    const locked = path.join(corporaDir, dir.name, 'locked.md');
+    if (fs.existsSync(locked)) fs.chmodSync(locked, 0o644);
+  }
 }

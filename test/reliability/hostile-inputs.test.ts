@@ -8,16 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inBatches } from './fault-scenarios.js';
-import { makeHostileCorpora, runHostileCorpus, type HostileOutcome } from './hostile-corpora.js';
+import { makeHostileCorpora, runHostileCorpus, unlockHostileCorpora, type HostileOutcome } from './hostile-corpora.js';
 import { runCli, cleanEnv } from './harness.js';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lattice-hostile-'));
 afterAll(() => {
-  // The mode-000 file must be deletable by the clean-up.
-  for (const dir of fs.readdirSync(work)) {
-    const locked = path.join(work, dir, 'locked.md');
-    if (fs.existsSync(locked)) fs.chmodSync(locked, 0o644);
-  }
+  unlockHostileCorpora(path.join(work, 'corpora'));
   fs.rmSync(work, { recursive: true, force: true });
 });
 
