@@ -69,16 +69,12 @@ function escapeXml(text: string): string {
 export function svgLineChart(options: LineChartOptions): string {
   const width = options.width ?? 760;
   const height = options.height ?? 400;
-  const xs: number[] = [];
-  const ys: number[] = [];
-  for (const series of options.series) {
-    for (const p of series.points) {
-      if (Number.isFinite(p.x) && Number.isFinite(p.y) && (!options.xLog || p.x > 0)) {
-        xs.push(p.x);
-        ys.push(p.y);
-      }
-    }
-  }
+  // The points that can be drawn (finite, and x > 0 on a log axis), per series, in x order.
+  const drawable = options.series.map((series) =>
+    series.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!options.xLog || p.x > 0)).sort((a, b) => a.x - b.x),
+  );
+  const xs = drawable.flat().map((p) => p.x);
+  const ys = drawable.flat().map((p) => p.y);
   if (xs.length === 0) {
     throw new LatticeError('CONFIG_INVALID', `Chart "${options.title}" has no finite points to draw.`, {
       hint: 'Pass at least one series with finite x and y values.',
@@ -91,18 +87,14 @@ export function svgLineChart(options: LineChartOptions): string {
     xTicks = [...new Set(xs)].sort((a, b) => a - b);
     xLo = tx(xLo);
     xHi = tx(xHi);
-    if (xHi === xLo) {
-      xLo -= 1;
-      xHi += 1;
-    }
   } else {
     xTicks = niceTicks(xLo, xHi, 6);
     xLo = Math.min(xLo, xTicks[0] ?? xLo);
     xHi = Math.max(xHi, xTicks[xTicks.length - 1] ?? xHi);
-    if (xHi === xLo) {
-      xLo -= 1;
-      xHi += 1;
-    }
+  }
+  if (xHi === xLo) {
+    xLo -= 1;
+    xHi += 1;
   }
   let [yLo, yHi] = options.yRange ?? [Math.min(...ys), Math.max(...ys)];
   if (!options.yRange && yLo > 0 && yLo < (yHi - yLo) * 0.5) yLo = 0;
@@ -158,10 +150,7 @@ export function svgLineChart(options: LineChartOptions): string {
   // Series.
   options.series.forEach((series, i) => {
     const color = series.color ?? PALETTE[i % PALETTE.length]!;
-    const points = series.points
-      .filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!options.xLog || p.x > 0))
-      .slice()
-      .sort((a, b) => a.x - b.x);
+    const points = drawable[i]!;
     if (points.length === 0) return;
     const d = points.map((p) => `${fmt(px(p.x))},${fmt(py(p.y))}`).join(' ');
     out.push(
