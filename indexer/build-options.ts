@@ -5,8 +5,8 @@
  * The latter are recorded in the index; resuming or reusing an index with different ones is
  * refused instead of silently mixing two trees.
  */
-import { LatticeError } from '../src/errors.js';
-import type { Embedder, ProgressListener, Summarizer } from '../src/types.js';
+import { LatticeError } from '../src/core/errors.js';
+import type { Embedder, ProgressListener, Summarizer } from '../src/core/types.js';
 
 export type BuildStrategy = 'bottom-up' | 'top-down';
 export type EmbedderName = 'local' | 'openai' | 'transformers';

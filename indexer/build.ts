@@ -11,10 +11,10 @@
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { LatticeError, isLatticeError } from '../src/errors.js';
-import { Bm25Index, bm25Text } from '../src/lexical/bm25.js';
-import { IndexStore } from '../src/store/index-store.js';
-import { emptyUsage, type Embedder, type ProgressListener, type Summarizer, type Usage } from '../src/types.js';
+import { LatticeError, isLatticeError } from '../src/core/errors.js';
+import { Bm25Index, bm25Text } from '../src/core/lexical/bm25.js';
+import { IndexStore } from '../src/core/store/index-store.js';
+import { emptyUsage, type Embedder, type ProgressListener, type Summarizer, type Usage } from '../src/core/types.js';
 import { assembleTree, type TreeStats } from './assemble-tree.js';
 import {
   resolveBuildOptions,

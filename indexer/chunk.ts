@@ -7,8 +7,8 @@
  * Invariants: `text === doc.text.slice(start, end)`; bodies tile the text; every chunk <= chunkSize;
  * no surrogate pair is cut; deterministic. A text of at most chunkSize gives `[]` (it stays one leaf).
  */
-import { LatticeError } from '../src/errors.js';
-import type { Chunk } from '../src/types.js';
+import { LatticeError } from '../src/core/errors.js';
+import type { Chunk } from '../src/core/types.js';
 import { markdownHeadings } from './load/markdown-headings.js';
 
 export interface ChunkOptions {

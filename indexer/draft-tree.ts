@@ -4,7 +4,7 @@
  * level, top-down by recursive splits); numbering (preorder ids, depths, subtree ranges)
  * happens once at the end so the stored tree is identical however it was grown.
  */
-import type { Chunk, CorpusDocument, NodeKind } from '../src/types.js';
+import type { Chunk, CorpusDocument, NodeKind } from '../src/core/types.js';
 
 export interface DraftNode {
   kind: NodeKind;

@@ -6,9 +6,9 @@
  * the tree. Retries and caching live below, in the model client.
  * Invariant: output[i] embeds texts[i]; every vector has `embedder.dimensions` finite values.
  */
-import { LatticeError } from '../src/errors.js';
-import { runPool } from '../src/util/run-pool.js';
-import { addUsage, type Embedder, type ProgressStage, type ProgressListener, type Usage } from '../src/types.js';
+import { LatticeError } from '../src/core/errors.js';
+import { runPool } from '../src/core/util/run-pool.js';
+import { addUsage, type Embedder, type ProgressStage, type ProgressListener, type Usage } from '../src/core/types.js';
 
 export interface EmbedAllOptions {
   stage: ProgressStage;

@@ -13,9 +13,9 @@
  * maps back to the same stem. Invariant: a pure function of the tree and the statistics;
  * ties break by term order. Used by indexer/build.ts after the tree is complete.
  */
-import { bm25Idf, bm25Text, type Bm25Stats } from '../src/lexical/bm25.js';
-import { porterStem } from '../src/text/porter-stemmer.js';
-import { tokenize } from '../src/text/tokenize.js';
+import { bm25Idf, bm25Text, type Bm25Stats } from '../src/core/lexical/bm25.js';
+import { porterStem } from '../src/core/text/porter-stemmer.js';
+import { tokenize } from '../src/core/text/tokenize.js';
 import { DEFAULT_BUILD_OPTIONS } from './build-options.js';
 import type { DraftNode } from './draft-tree.js';
 

@@ -6,7 +6,7 @@
  * and clustering works on documents (a chunked document is embedded as its chunks' mean).
  * Invariant: output order follows input order; chunk offsets index the document's text.
  */
-import type { Chunk, CorpusDocument } from '../src/types.js';
+import type { Chunk, CorpusDocument } from '../src/core/types.js';
 import { chunkDocument } from './chunk.js';
 
 export interface LeafDocument {

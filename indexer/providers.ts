@@ -5,14 +5,14 @@
  * itself, and user-supplied providers pass straight through. Secrets (API key, base URL)
  * are handed to the client and never written anywhere.
  */
-import { LocalEmbedder } from '../src/providers/local-embedder.js';
-import { ExtractiveSummarizer } from '../src/providers/extractive-summarizer.js';
-import { LlmSummarizer } from '../src/providers/llm-summarizer.js';
-import { ModelClient } from '../src/providers/model-client.js';
-import { requireChatModel, requireEmbeddingModel, resolveModelSettings } from '../src/providers/model-settings.js';
-import { OpenAIEmbedder } from '../src/providers/openai-embedder.js';
-import type { IndexStore } from '../src/store/index-store.js';
-import type { Embedder, ProgressListener, Summarizer, Usage } from '../src/types.js';
+import { LocalEmbedder } from '../src/core/providers/local-embedder.js';
+import { ExtractiveSummarizer } from '../src/core/providers/extractive-summarizer.js';
+import { LlmSummarizer } from '../src/core/providers/llm-summarizer.js';
+import { ModelClient } from '../src/core/providers/model-client.js';
+import { requireChatModel, requireEmbeddingModel, resolveModelSettings } from '../src/core/providers/model-settings.js';
+import { OpenAIEmbedder } from '../src/core/providers/openai-embedder.js';
+import type { IndexStore } from '../src/core/store/index-store.js';
+import type { Embedder, ProgressListener, Summarizer, Usage } from '../src/core/types.js';
 import { DEFAULT_BUILD_OPTIONS, type BuildOptions, type BuildParams } from './build-options.js';
 import { embedAll } from './embed.js';
 
@@ -112,7 +112,7 @@ export async function createBuildProviders(
       if (typeof embedderChoice === 'object') embedder = embedderChoice;
       else if (embedderChoice === 'openai') embedder = new OpenAIEmbedder({ client: client!, model: requireEmbeddingModel(settings()) });
       else {
-        const { TransformersEmbedder } = await import('../src/providers/transformers-embedder.js');
+        const { TransformersEmbedder } = await import('../src/core/providers/transformers-embedder.js');
         embedder = await TransformersEmbedder.load({ modelPath: requireEmbeddingModel(settings()) });
       }
       const vectors = await embedAll(embedder, texts, { stage: 'embed', onProgress, signal, usage });

@@ -7,13 +7,13 @@
  * Invariant: results depend only on the clusters and the summariser's answers (cached for
  * model summarisers), never on completion order, so a resumed build writes the same tree.
  */
-import { LatticeError } from '../src/errors.js';
-import { addUsage, type ProgressListener, type Summarizer, type SummaryChild, type Usage } from '../src/types.js';
+import { LatticeError } from '../src/core/errors.js';
+import { addUsage, type ProgressListener, type Summarizer, type SummaryChild, type Usage } from '../src/core/types.js';
 import { draftText, type DraftNode } from './draft-tree.js';
 import { meanVector } from './embed.js';
 import { nearestNeighbours } from './neighbours.js';
-import { cosine } from '../src/math/vector.js';
-import { runPool } from '../src/util/run-pool.js';
+import { cosine } from '../src/core/math/vector.js';
+import { runPool } from '../src/core/util/run-pool.js';
 
 export interface SummarizeLevelOptions {
   summarizer: Summarizer;

@@ -10,8 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LocalEmbedder } from '../src/providers/local-embedder.js';
-import { createRng } from '../src/math/random.js';
+import { LocalEmbedder } from '../src/core/providers/local-embedder.js';
+import { createRng } from '../src/core/math/random.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 

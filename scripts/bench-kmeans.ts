@@ -7,7 +7,7 @@
  *      [--runs 3] [--iterations 20] [--tree 100000] [--branching 10]
  */
 import { kmeans as mlKMeans } from 'ml-kmeans';
-import { createRng, gaussian } from '../src/math/random.js';
+import { createRng, gaussian } from '../src/core/math/random.js';
 import { kmeans } from '../indexer/cluster/kmeans.js';
 import { inertiaOf } from '../indexer/cluster/geometry.js';
 import { partitionBalanced } from '../indexer/cluster/balanced-partition.js';

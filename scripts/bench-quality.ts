@@ -25,7 +25,7 @@ import {
 } from '../src/eval/run-eval.js';
 import { cost, markdownTable, metric, ms } from '../src/eval/render-report.js';
 import { svgLineChart, type LineSeries } from '../src/eval/svg-line-chart.js';
-import { DEFAULT_SIMULATED_JUDGE_PARAMS, type SimulatedJudgeParams } from '../src/providers/simulated-judge.js';
+import { DEFAULT_SIMULATED_JUDGE_PARAMS, type SimulatedJudgeParams } from '../src/core/providers/simulated-judge.js';
 import { DEFAULT_SEARCH_OPTIONS } from '../traverser/types.js';
 import { datasetsDir, repoRoot } from './synthetic-corpus.js';
 
@@ -469,7 +469,7 @@ function report(results: DatasetResult[], args: Args, totalSeconds: number, imag
     `- Tree search, **defaults**: \`DEFAULT_SEARCH_OPTIONS\` (beam ${DEFAULT_SEARCH_OPTIONS.beamSize}, ${DEFAULT_SEARCH_OPTIONS.iterations} iterations, ${DEFAULT_SEARCH_OPTIONS.calibrationNodes} calibration leaves per leaf slate, ${DEFAULT_SEARCH_OPTIONS.innerAnchors} anchors per inner slate, ${DEFAULT_SEARCH_OPTIONS.calibration} calibration (per-slate scale and offset), alpha ${DEFAULT_SEARCH_OPTIONS.alpha}, ${DEFAULT_SEARCH_OPTIONS.frontierScores} frontier, final score ${DEFAULT_SEARCH_OPTIONS.finalScore}) seeded with BM25's top ${String(DEFAULT_SEED_WITH.count)} (one extra slate at iteration 0; their ancestors join the frontier); top 100 returned. **From the root**: the same without seeds. **Reference settings**: from the root, alpha 0.5, leaves ranked by path relevance, offset-only calibration, one anchor per inner slate (the paper and its reference code).`,
   );
   lines.push(
-    `- Simulated judge (\`src/providers/simulated-judge.ts\`): relevance = grade / top grade of the collection for a leaf, the maximum below for an inner node, missed (taken as 0) with probability ${p.missProbability} once per query and inner node; per slate s ~ U(${p.scaleMin}, ${p.scaleMax}), o ~ U(-${p.offsetSpread}, ${p.offsetSpread}); score = clip(100·(s·rel + noise) + o, 0, 100), noise ~ N(0, ${p.leafNoise}) on leaves, N(0, ${p.innerNoise}) on inner nodes. Draws are seeded by (seed, query, slate), so results do not depend on query order. Tokens are what an LLM judge would read and write for the same slates (about 4 characters a token), an estimate.`,
+    `- Simulated judge (\`src/core/providers/simulated-judge.ts\`): relevance = grade / top grade of the collection for a leaf, the maximum below for an inner node, missed (taken as 0) with probability ${p.missProbability} once per query and inner node; per slate s ~ U(${p.scaleMin}, ${p.scaleMax}), o ~ U(-${p.offsetSpread}, ${p.offsetSpread}); score = clip(100·(s·rel + noise) + o, 0, 100), noise ~ N(0, ${p.leafNoise}) on leaves, N(0, ${p.innerNoise}) on inner nodes. Draws are seeded by (seed, query, slate), so results do not depend on query order. Tokens are what an LLM judge would read and write for the same slates (about 4 characters a token), an estimate.`,
   );
   lines.push(
     '- Flat rerank: BM25 top hits judged by the same judge in slates of the tree\'s mean slate size, the first two hits repeated in every later slate as anchors, all scores calibrated jointly with the engine\'s own calibration; same number of calls per query as the tree search it is compared with; unjudged hits follow in BM25 order.',

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildIndex } from '../indexer/build.js';
 import { openIndex } from '../src/api/lattice-index.js';
-import type { Judge, JudgeRequest, JudgeResult } from '../src/types.js';
+import type { Judge, JudgeRequest, JudgeResult } from '../src/core/types.js';
 import { arg, datasetsDir, writeCorpus } from './synthetic-corpus.js';
 
 /** Deterministic pseudo-scores in [0, 100], skewed low like a real judge's. */

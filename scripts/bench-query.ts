@@ -6,8 +6,8 @@
  * iteration at 100k documents.
  * Run: npx tsc -p . && node dist/scripts/bench-query.js [--queries 40]
  */
-import { MemoryTree } from '../src/tree.js';
-import type { Judge, JudgeRequest, JudgeResult, TreeNode } from '../src/types.js';
+import { MemoryTree } from '../src/core/tree.js';
+import type { Judge, JudgeRequest, JudgeResult, TreeNode } from '../src/core/types.js';
 import { search } from '../traverser/search.js';
 import type { SearchOptions } from '../traverser/types.js';
 

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRng } from '../src/math/random.js';
+import { createRng } from '../src/core/math/random.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The repository root: scripts run compiled from dist/scripts/, or from scripts/ as sources. */

@@ -23,27 +23,27 @@ export type {
   SearchFaults,
   IndexSearchTrace,
 } from './api/lattice-index.js';
-export { checkIndex } from './store/check-index.js';
-export type { CheckReport, CheckResult, CheckProblem, CheckIndexOptions } from './store/check-index.js';
+export { checkIndex } from './core/store/check-index.js';
+export type { CheckReport, CheckResult, CheckProblem, CheckIndexOptions } from './core/store/check-index.js';
 
 export { search } from '../traverser/search.js';
 export { DEFAULT_SEARCH_OPTIONS } from '../traverser/types.js';
 export type { SearchOptions, SearchResult, SearchHit, SearchTrace, SearchBudget, TraceSlate, StopReason } from '../traverser/types.js';
 
-export { LatticeError, isLatticeError, ERROR_CODES } from './errors.js';
-export type { LatticeErrorCode } from './errors.js';
+export { LatticeError, isLatticeError, ERROR_CODES } from './core/errors.js';
+export type { LatticeErrorCode } from './core/errors.js';
 
-export { MemoryTree, isLeaf } from './tree.js';
-export type { TreeReader } from './tree.js';
+export { MemoryTree, isLeaf } from './core/tree.js';
+export type { TreeReader } from './core/tree.js';
 
-export { LexicalJudge } from './providers/lexical-judge.js';
-export { LlmJudge } from './providers/llm-judge.js';
-export { LocalEmbedder } from './providers/local-embedder.js';
-export { OpenAIEmbedder } from './providers/openai-embedder.js';
-export { ExtractiveSummarizer } from './providers/extractive-summarizer.js';
-export { LlmSummarizer } from './providers/llm-summarizer.js';
-export { ModelClient } from './providers/model-client.js';
-export { SimulatedJudge } from './providers/simulated-judge.js';
+export { LexicalJudge } from './core/providers/lexical-judge.js';
+export { LlmJudge } from './core/providers/llm-judge.js';
+export { LocalEmbedder } from './core/providers/local-embedder.js';
+export { OpenAIEmbedder } from './core/providers/openai-embedder.js';
+export { ExtractiveSummarizer } from './core/providers/extractive-summarizer.js';
+export { LlmSummarizer } from './core/providers/llm-summarizer.js';
+export { ModelClient } from './core/providers/model-client.js';
+export { SimulatedJudge } from './core/providers/simulated-judge.js';
 
 export type {
   Judge,
@@ -64,4 +64,4 @@ export type {
   Usage,
   ProgressEvent,
   ProgressListener,
-} from './types.js';
+} from './core/types.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryTree } from '../src/tree.js';
-import { isLatticeError } from '../src/errors.js';
-import type { TreeNode } from '../src/types.js';
+import { MemoryTree } from '../src/core/tree.js';
+import { isLatticeError } from '../src/core/errors.js';
+import type { TreeNode } from '../src/core/types.js';
 
 function node(id: number, parentId: number | null, extra: Partial<TreeNode> = {}): TreeNode {
   return {

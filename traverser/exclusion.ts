@@ -6,9 +6,9 @@
  * compared with each node's numDocuments; a node without a document count falls back to
  * tree.documentsUnder. Invariant: answers are cached and never change during a query.
  */
-import { isLeaf } from '../src/tree.js';
-import type { TreeReader } from '../src/tree.js';
-import type { TreeNode } from '../src/types.js';
+import { isLeaf } from '../src/core/tree.js';
+import type { TreeReader } from '../src/core/tree.js';
+import type { TreeNode } from '../src/core/types.js';
 
 export class Exclusion {
   private readonly ids: ReadonlySet<string>;

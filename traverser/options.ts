@@ -5,7 +5,7 @@
  * An option given as undefined keeps its default.
  * Invariant: the returned object is fully populated and frozen. Used by traverser/search.ts.
  */
-import { LatticeError } from '../src/errors.js';
+import { LatticeError } from '../src/core/errors.js';
 import { DEFAULT_SEARCH_OPTIONS } from './types.js';
 import type { SearchOptions } from './types.js';
 

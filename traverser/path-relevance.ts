@@ -8,7 +8,7 @@
  * best score of a scored descendant, or 0 without one.
  * Invariant: pure; parents come before children in the input. Used by traverser/search.ts.
  */
-import { LatticeError } from '../src/errors.js';
+import { LatticeError } from '../src/core/errors.js';
 
 /** Below this raw score the reference cuts the chain: p(v) = s_v. */
 export const RAW_CHAIN_CUTOFF = 0.09;

@@ -7,10 +7,10 @@
  * Single non-finite entries are dropped (that node stays unscored); scores are clamped to 0..100.
  * Invariant: scores leave this module on 0..1, aligned with the slate's candidates.
  */
-import { isLatticeError } from '../src/errors.js';
-import { addUsage, emptyUsage } from '../src/types.js';
-import type { Judge, JudgeCandidate, JudgeRequest, Usage } from '../src/types.js';
-import { isLeaf } from '../src/tree.js';
+import { isLatticeError } from '../src/core/errors.js';
+import { addUsage, emptyUsage } from '../src/core/types.js';
+import type { Judge, JudgeCandidate, JudgeRequest, Usage } from '../src/core/types.js';
+import { isLeaf } from '../src/core/tree.js';
 import type { Observation } from './calibrate.js';
 import type { Slate } from './slate.js';
 

@@ -10,12 +10,12 @@
  * the best ranking so far. Invariant: imports nothing from indexer/ or the CLI; deterministic
  * for the same tree, judge answers, query and seed.
  */
-import { LatticeError } from '../src/errors.js';
-import { createRng } from '../src/math/random.js';
-import { isLeaf } from '../src/tree.js';
-import type { TreeReader } from '../src/tree.js';
-import { addUsage, emptyUsage } from '../src/types.js';
-import type { Judge, TreeNode, Usage } from '../src/types.js';
+import { LatticeError } from '../src/core/errors.js';
+import { createRng } from '../src/core/math/random.js';
+import { isLeaf } from '../src/core/tree.js';
+import type { TreeReader } from '../src/core/tree.js';
+import { addUsage, emptyUsage } from '../src/core/types.js';
+import type { Judge, TreeNode, Usage } from '../src/core/types.js';
 import { referenceNode, selectBeam, topEntries } from './beam.js';
 import type { FrontierEntry } from './beam.js';
 import { calibrate } from './calibrate.js';
@@ -79,7 +79,7 @@ export async function search(
   }
   if (typeof judge !== 'object' || judge === null || typeof judge.doJudge !== 'function') {
     throw new LatticeError('CONFIG_INVALID', 'The judge has no doJudge method.', {
-      hint: 'Pass a Judge (see src/types.ts), e.g. the lexical judge or an LLM judge.',
+      hint: 'Pass a Judge (see src/core/types.ts), e.g. the lexical judge or an LLM judge.',
     });
   }
   return new SearchRun(tree, judge, query, opts).run(started);

@@ -10,9 +10,9 @@
  * 25 points of judge noise straight into the slate's fitted offset and scale; several average it out.
  * Invariant: deterministic for a given generator; no node appears twice in a slate.
  */
-import { isLeaf } from '../src/tree.js';
-import type { TreeNode } from '../src/types.js';
-import type { Rng } from '../src/math/random.js';
+import { isLeaf } from '../src/core/tree.js';
+import type { TreeNode } from '../src/core/types.js';
+import type { Rng } from '../src/core/math/random.js';
 import type { CandidateRole } from './types.js';
 
 export interface SlateCandidate {

@@ -6,7 +6,7 @@
  * paper's weight on the PARENT's path relevance (the reference code's rcf is 1 − alpha).
  * Invariant: SearchResult and SearchTrace are plain JSON-serialisable data.
  */
-import type { Judge, NodeKind, Usage } from '../src/types.js';
+import type { Judge, NodeKind, Usage } from '../src/core/types.js';
 import type { CalibrationMethod } from './calibrate.js';
 
 /** Spending caps for one query. Absent fields are unlimited. */

@@ -11,7 +11,7 @@
  * (otherwise they are relaxed to the nearest feasible pair).
  * Used by: balanced-partition.ts and top-down-split.ts.
  */
-import { LatticeError } from '../../src/errors.js';
+import { LatticeError } from '../../src/core/errors.js';
 import { fitCentroids, type KMeansEngine } from './kmeans.js';
 import { distanceMatrix, regretOrder, squaredNorms, updateMeans, validateVectors } from './geometry.js';
 

@@ -10,7 +10,7 @@
  * member and members ascend; the same seed gives the same groups.
  * Used by: build-levels.ts (bottom-up strategy) and indexer/build.ts.
  */
-import { LatticeError } from '../../src/errors.js';
+import { LatticeError } from '../../src/core/errors.js';
 import { balancedKMeansUnchecked } from './balanced-kmeans.js';
 import { checkSeed, mixSeed, unitCopy, validateVectors } from './geometry.js';
 import { refinePartition, treeCandidates, type PartTree } from './refine-partition.js';

@@ -10,7 +10,7 @@
  * average), so the loop ends after O(log n) levels; level seeds derive from the build seed.
  * Used by: indexer/build.ts.
  */
-import { LatticeError } from '../../src/errors.js';
+import { LatticeError } from '../../src/core/errors.js';
 import { partitionBalanced, resolveGroupBounds, type PartitionOptions } from './balanced-partition.js';
 import { checkSeed, mixSeed } from './geometry.js';
 import { nextLevelSize } from './level-sizes.js';

@@ -7,8 +7,8 @@
  * Invariant: pure functions of their arguments; nothing here draws random numbers.
  * Used by: kmeans.ts, balanced-kmeans.ts, balanced-partition.ts, top-down-split.ts.
  */
-import { LatticeError } from '../../src/errors.js';
-import { normalize } from '../../src/math/vector.js';
+import { LatticeError } from '../../src/core/errors.js';
+import { normalize } from '../../src/core/math/vector.js';
 
 /**
  * Checks that every vector has the same length and only finite values; returns that length

@@ -9,8 +9,8 @@
  * Used by: balanced-kmeans.ts (both tree-building strategies).
  */
 import { kmeans as mlKMeans } from 'ml-kmeans';
-import { LatticeError } from '../../src/errors.js';
-import { createRng, type Rng } from '../../src/math/random.js';
+import { LatticeError } from '../../src/core/errors.js';
+import { createRng, type Rng } from '../../src/core/math/random.js';
 import {
   centroidNorms,
   checkSeed,

@@ -9,7 +9,7 @@
  * smallest member; leaf members ascend; deterministic for a seed.
  * Used by: indexer/build.ts, which writes summaries from the leaves up.
  */
-import { LatticeError } from '../../src/errors.js';
+import { LatticeError } from '../../src/core/errors.js';
 import { balancedKMeansUnchecked } from './balanced-kmeans.js';
 import { resolveGroupBounds } from './balanced-partition.js';
 import { rootChildren } from './level-sizes.js';

@@ -8,8 +8,8 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { LatticeError } from '../../src/errors.js';
-import type { CorpusDocument } from '../../src/types.js';
+import { LatticeError } from '../../src/core/errors.js';
+import type { CorpusDocument } from '../../src/core/types.js';
 import { countIssues, formatIssue, issueLocation } from './format-issues.js';
 import { BEIR_CORPUS_FILE, loadBeir } from './load-beir.js';
 import { type FolderWalkStats, loadFolder, TEXT_EXTENSIONS } from './load-folder.js';

@@ -11,7 +11,7 @@ import { isUtf8 } from 'node:buffer';
 import type { Dirent } from 'node:fs';
 import { open, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { CorpusDocument } from '../../src/types.js';
+import type { CorpusDocument } from '../../src/core/types.js';
 import { formatCount } from './format-issues.js';
 import { markdownHeadings } from './markdown-headings.js';
 import { sniffEncodingProblem } from './read-lines.js';

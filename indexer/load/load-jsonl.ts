@@ -7,8 +7,8 @@
  * strings; unknown fields land in `metadata`. Duplicate ids are load-corpus.ts's business.
  */
 import { open, stat } from 'node:fs/promises';
-import { LatticeError } from '../../src/errors.js';
-import type { CorpusDocument } from '../../src/types.js';
+import { LatticeError } from '../../src/core/errors.js';
+import type { CorpusDocument } from '../../src/core/types.js';
 import { formatCount } from './format-issues.js';
 import { readLines, sniffEncodingProblem } from './read-lines.js';
 import { ISSUE_SEVERITY, type LoadEvent, type LoadIssue, type LoadIssueKind, type ResolvedLoadOptions } from './types.js';

@@ -4,7 +4,7 @@
  * these shapes, and none of them should import another loader to get them.
  * Invariant: an issue always names the file (and the line for JSONL) a user can open.
  */
-import type { CorpusDocument, ProgressListener } from '../../src/types.js';
+import type { CorpusDocument, ProgressListener } from '../../src/core/types.js';
 
 export type CorpusFormat = 'jsonl' | 'beir' | 'folder';
 

@@ -8,17 +8,17 @@
  * loaded lazily once and shared by every search; many searches may run at once on one handle.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Judge, DocumentSource, TreeNode, Usage, Embedder } from '../types.js';
-import { LatticeError } from '../errors.js';
-import { IndexStore, type StoredDocument } from '../store/index-store.js';
-import { Bm25Index, bm25Text } from '../lexical/bm25.js';
-import { LexicalJudge } from '../providers/lexical-judge.js';
-import { LocalEmbedder } from '../providers/local-embedder.js';
-import { LlmJudge } from '../providers/llm-judge.js';
-import { ModelClient } from '../providers/model-client.js';
-import { MemoryResponseCache } from '../providers/response-cache.js';
-import { requireChatModel, resolveModelSettings } from '../providers/model-settings.js';
-import { DenseIndex } from '../flat/dense-index.js';
+import type { Judge, DocumentSource, TreeNode, Usage, Embedder } from '../core/types.js';
+import { LatticeError } from '../core/errors.js';
+import { IndexStore, type StoredDocument } from '../core/store/index-store.js';
+import { Bm25Index, bm25Text } from '../core/lexical/bm25.js';
+import { LexicalJudge } from '../core/providers/lexical-judge.js';
+import { LocalEmbedder } from '../core/providers/local-embedder.js';
+import { LlmJudge } from '../core/providers/llm-judge.js';
+import { ModelClient } from '../core/providers/model-client.js';
+import { MemoryResponseCache } from '../core/providers/response-cache.js';
+import { requireChatModel, resolveModelSettings } from '../core/providers/model-settings.js';
+import { DenseIndex } from '../core/flat/dense-index.js';
 import { search as treeSearch } from '../../traverser/search.js';
 import { describeValue } from '../../traverser/options.js';
 import { DEFAULT_SEARCH_OPTIONS, type FlatFusion, type SearchHit, type SearchOptions, type SearchResult, type SearchTrace } from '../../traverser/types.js';

@@ -5,7 +5,7 @@
  * Titles and summaries are shortened so a hit reads in two or three lines.
  */
 import type { IndexSearchResult } from '../api/lattice-index.js';
-import type { TreeNode } from '../types.js';
+import type { TreeNode } from '../core/types.js';
 import { formatInt, formatMs, shorten } from './output.js';
 
 export interface RenderOptions {

@@ -7,7 +7,7 @@
  */
 import type { Argv } from 'yargs';
 import { DEFAULT_SEED_WITH, type IndexSearchOptions } from '../api/lattice-index.js';
-import { LatticeError } from '../errors.js';
+import { LatticeError } from '../core/errors.js';
 import { DEFAULT_SEARCH_OPTIONS as D } from '../../traverser/types.js';
 
 export interface SearchFlags {

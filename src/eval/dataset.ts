@@ -8,7 +8,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { LatticeError } from '../errors.js';
+import { LatticeError } from '../core/errors.js';
 import { loadQrels, loadQueries, type Qrels } from './metrics.js';
 
 export interface EvalQuery {

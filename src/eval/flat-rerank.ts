@@ -7,8 +7,8 @@
  * hits, later slates the anchors plus the next unjudged hits; judged documents rank by calibrated score,
  * then the rest in flat order. Invariant: deterministic for a deterministic judge.
  */
-import { LatticeError } from '../errors.js';
-import { addUsage, emptyUsage, type Judge, type JudgeCandidate, type Usage } from '../types.js';
+import { LatticeError } from '../core/errors.js';
+import { addUsage, emptyUsage, type Judge, type JudgeCandidate, type Usage } from '../core/types.js';
 import { calibrate, type CalibrationMethod, type Observation } from '../../traverser/calibrate.js';
 import type { ScoredDoc } from './trec-ranking.js';
 

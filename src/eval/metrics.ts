@@ -9,7 +9,7 @@
  * Only queries present in the qrels are evaluated; a query without a ranking scores 0.
  */
 import { readFileSync } from 'node:fs';
-import { LatticeError } from '../errors.js';
+import { LatticeError } from '../core/errors.js';
 
 /** Document id -> relevance grade for one query. */
 export type QueryQrels = ReadonlyMap<string, number>;

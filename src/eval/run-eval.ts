@@ -8,10 +8,10 @@
  * Invariant: results do not depend on query order (each query seeds its own draws); queries without
  * judgments never run (they are counted in the dataset).
  */
-import { LatticeError } from '../errors.js';
-import type { Judge, JudgeCandidate, ProgressListener } from '../types.js';
+import { LatticeError } from '../core/errors.js';
+import type { Judge, JudgeCandidate, ProgressListener } from '../core/types.js';
 import type { IndexSearchOptions, LatticeIndex } from '../api/lattice-index.js';
-import { SimulatedJudge, type SimulatedJudgeParams } from '../providers/simulated-judge.js';
+import { SimulatedJudge, type SimulatedJudgeParams } from '../core/providers/simulated-judge.js';
 import { mrrAtK, ndcgAtK, recallAtK, type Qrels } from './metrics.js';
 import { loadEvalDataset, type EvalDataset, type EvalQuery } from './dataset.js';
 import { flatRerank } from './flat-rerank.js';
@@ -290,7 +290,7 @@ export function rerankSystem(index: LatticeIndex, options: RerankSystemOptions):
   };
 }
 
-/** A simulated judge over the index's tree that knows `qrels`; see src/providers/simulated-judge.ts. */
+/** A simulated judge over the index's tree that knows `qrels`; see src/core/providers/simulated-judge.ts. */
 export function simulatedJudgeFor(index: LatticeIndex, qrels: Qrels, params: SimulatedJudgeParams = {}): SimulatedJudge {
   return new SimulatedJudge({ qrels, tree: index.tree(), ...params });
 }

@@ -5,7 +5,7 @@
  * Invariant: pure and deterministic (the same data gives the same bytes); numbers are printed with
  * at most two decimals so reports diff cleanly. Used by scripts/bench-quality.ts.
  */
-import { LatticeError } from '../errors.js';
+import { LatticeError } from '../core/errors.js';
 
 export interface LineSeries {
   label: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isLatticeError } from '../../src/errors.js';
+import { isLatticeError } from '../../src/core/errors.js';
 import { searchOptionsFrom, seedOption } from '../../src/cli/search-flags.js';
 
 describe('shared search flags', () => {

@@ -4,7 +4,7 @@
  * comparison against it is trusted. The corpus is indexed the way the build indexes it (title + text).
  */
 import { describe, expect, it } from 'vitest';
-import { Bm25Index, bm25Text } from '../../src/lexical/bm25.js';
+import { Bm25Index, bm25Text } from '../../src/core/lexical/bm25.js';
 import { loadEvalDataset } from '../../src/eval/dataset.js';
 import { evaluateSystem, type EvalSystem } from '../../src/eval/run-eval.js';
 import { datasetDir, readCorpus } from '../lexical/beir-fixture.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { flatRerank } from '../../src/eval/flat-rerank.js';
-import { isLatticeError } from '../../src/errors.js';
-import type { Judge, JudgeCandidate, JudgeRequest, JudgeResult } from '../../src/types.js';
+import { isLatticeError } from '../../src/core/errors.js';
+import type { Judge, JudgeCandidate, JudgeRequest, JudgeResult } from '../../src/core/types.js';
 
 /** A judge that scores by a hidden relevance per document plus an offset that grows with each slate. */
 class DriftingJudge implements Judge {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LocalEmbedder } from '../../src/providers/local-embedder.js';
+import { LocalEmbedder } from '../../src/core/providers/local-embedder.js';
 import { evaluateRankings, loadQrels, loadQueries } from '../../src/eval/metrics.js';
 import { datasetDir, readCorpus } from '../lexical/beir-fixture.js';
 

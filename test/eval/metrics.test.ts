@@ -11,7 +11,7 @@ import {
   precisionAtK,
   recallAtK,
 } from '../../src/eval/metrics.js';
-import { isLatticeError } from '../../src/errors.js';
+import { isLatticeError } from '../../src/core/errors.js';
 
 // d1 judged non-relevant, d2 grade 2, d3 grade 1, d4 grade 3 (never retrieved below).
 const graded = new Map([

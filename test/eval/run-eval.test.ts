@@ -16,7 +16,7 @@ import {
   type EvalSystem,
 } from '../../src/eval/run-eval.js';
 import { renderEvalReport } from '../../src/eval/render-report.js';
-import { isLatticeError } from '../../src/errors.js';
+import { isLatticeError } from '../../src/core/errors.js';
 import { runLattice } from '../helpers/run-lattice.js';
 
 const sample = path.resolve(__dirname, '../../data/scifact-sample');

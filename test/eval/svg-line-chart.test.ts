@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { niceTicks, svgLineChart } from '../../src/eval/svg-line-chart.js';
-import { isLatticeError } from '../../src/errors.js';
+import { isLatticeError } from '../../src/core/errors.js';
 
 describe('niceTicks', () => {
   it('uses 1-2-5 steps covering the range', () => {

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { isLatticeError, type LatticeError } from '../../src/errors.js';
+import { isLatticeError, type LatticeError } from '../../src/core/errors.js';
 import { startOpenAITestServer, type OpenAITestServer, type TestServerOptions } from './openai-test-server.js';
 
 /**

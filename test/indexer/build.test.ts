@@ -4,9 +4,9 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIndex, type BuildReport } from '../../indexer/build.js';
 import { openIndex } from '../../src/api/lattice-index.js';
-import { isLatticeError } from '../../src/errors.js';
-import { IndexStore } from '../../src/store/index-store.js';
-import { tokenize } from '../../src/text/tokenize.js';
+import { isLatticeError } from '../../src/core/errors.js';
+import { IndexStore } from '../../src/core/store/index-store.js';
+import { tokenize } from '../../src/core/text/tokenize.js';
 import { startOpenAITestServer, type OpenAITestServer } from '../helpers/openai-test-server.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chunkDocument, resolveChunkOptions, type ChunkOptions } from '../../indexer/chunk.js';
 import { markdownHeadings } from '../../indexer/load/markdown-headings.js';
-import type { Chunk } from '../../src/types.js';
+import type { Chunk } from '../../src/core/types.js';
 
 /** Small seeded PRNG (mulberry32) so generated texts are the same on every run. */
 function rng(seed: number): () => number {

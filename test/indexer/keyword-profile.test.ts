@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { clusterDraft, documentDraft, type DraftNode } from '../../indexer/draft-tree.js';
 import { keywordProfiles } from '../../indexer/keyword-profile.js';
-import { Bm25Index } from '../../src/lexical/bm25.js';
-import { tokenize } from '../../src/text/tokenize.js';
-import type { CorpusDocument } from '../../src/types.js';
+import { Bm25Index } from '../../src/core/lexical/bm25.js';
+import { tokenize } from '../../src/core/text/tokenize.js';
+import type { CorpusDocument } from '../../src/core/types.js';
 
 // "cells" is heavy in every cluster; each cluster also has words of its own. The filler cluster D
 // makes the corpus large enough that idf alone does not push "cells" down.

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Bm25Index } from '../../src/lexical/bm25.js';
+import { Bm25Index } from '../../src/core/lexical/bm25.js';
 import { evaluateRankings, loadQrels, loadQueries } from '../../src/eval/metrics.js';
 import { datasetDir, readCorpus } from './beir-fixture.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Bm25Index, bm25Idf, scoreTexts } from '../../src/lexical/bm25.js';
-import { isLatticeError } from '../../src/errors.js';
-import { createRng } from '../../src/math/random.js';
+import { Bm25Index, bm25Idf, scoreTexts } from '../../src/core/lexical/bm25.js';
+import { isLatticeError } from '../../src/core/errors.js';
+import { createRng } from '../../src/core/math/random.js';
 
 const tiny = [
   { id: 'A', text: 'apple banana' },

@@ -7,9 +7,9 @@ import {
   multiplyInPlace,
   orthonormalizeColumns,
   symmetricEigen,
-} from '../../src/math/linalg.js';
-import { CsrMatrix } from '../../src/math/sparse.js';
-import { createRng, gaussian } from '../../src/math/random.js';
+} from '../../src/core/math/linalg.js';
+import { CsrMatrix } from '../../src/core/math/sparse.js';
+import { createRng, gaussian } from '../../src/core/math/random.js';
 
 function randomMatrix(rows: number, cols: number, seed: string): Float64Array {
   const rng = createRng(seed);

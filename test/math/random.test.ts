@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, gaussian, randomInt, shuffle } from '../../src/math/random.js';
+import { createRng, gaussian, randomInt, shuffle } from '../../src/core/math/random.js';
 
 describe('createRng', () => {
   it('is deterministic per seed and differs between seeds', () => {

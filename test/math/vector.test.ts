@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { axpy, cosine, dot, mean, norm, normalize, squaredDistance } from '../../src/math/vector.js';
+import { axpy, cosine, dot, mean, norm, normalize, squaredDistance } from '../../src/core/math/vector.js';
 
 describe('vector ops', () => {
   it('compute dot, norm and cosine', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { corpusStatistics, ExtractiveSummarizer } from '../../src/providers/extractive-summarizer.js';
-import { isLatticeError } from '../../src/errors.js';
-import type { SummarizeRequest, SummaryChild } from '../../src/types.js';
+import { corpusStatistics, ExtractiveSummarizer } from '../../src/core/providers/extractive-summarizer.js';
+import { isLatticeError } from '../../src/core/errors.js';
+import type { SummarizeRequest, SummaryChild } from '../../src/core/types.js';
 
 function doc(title: string, text: string, centrality = 0.5): SummaryChild {
   return { kind: 'document', title, text, centrality };

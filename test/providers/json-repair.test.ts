@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseJsonLenient } from '../../src/providers/json-repair.js';
+import { parseJsonLenient } from '../../src/core/providers/json-repair.js';
 
 function value(text: string, expect?: 'object' | 'array' | 'any'): unknown {
   const result = parseJsonLenient(text, expect ? { expect } : {});

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { LexicalJudge } from '../../src/providers/lexical-judge.js';
-import { Bm25Index } from '../../src/lexical/bm25.js';
-import { isLatticeError } from '../../src/errors.js';
-import type { JudgeCandidate } from '../../src/types.js';
+import { LexicalJudge } from '../../src/core/providers/lexical-judge.js';
+import { Bm25Index } from '../../src/core/lexical/bm25.js';
+import { isLatticeError } from '../../src/core/errors.js';
+import type { JudgeCandidate } from '../../src/core/types.js';
 
 const corpus = [
   { id: '1', text: 'Vitamin D supplementation reduces fracture risk in elderly women' },

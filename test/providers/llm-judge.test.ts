@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { LlmJudge, neutralizeDelimiters, validateJudgeAnswer } from '../../src/providers/llm-judge.js';
-import { ModelClient } from '../../src/providers/model-client.js';
-import { MemoryResponseCache } from '../../src/providers/response-cache.js';
-import type { Judge, JudgeCandidate, JudgeRequest, JudgeResult } from '../../src/types.js';
+import { LlmJudge, neutralizeDelimiters, validateJudgeAnswer } from '../../src/core/providers/llm-judge.js';
+import { ModelClient } from '../../src/core/providers/model-client.js';
+import { MemoryResponseCache } from '../../src/core/providers/response-cache.js';
+import type { Judge, JudgeCandidate, JudgeRequest, JudgeResult } from '../../src/core/types.js';
 import { useOpenAITestServer } from '../helpers/server-lifecycle.js';
 import { startOpenAITestServer } from '../helpers/openai-test-server.js';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { isLatticeError } from '../../src/errors.js';
-import { LlmSummarizer, truncateAtSentence, validateSummaryAnswer } from '../../src/providers/llm-summarizer.js';
-import { ModelClient } from '../../src/providers/model-client.js';
-import { MemoryResponseCache } from '../../src/providers/response-cache.js';
-import type { SummarizeRequest, SummarizeResult, Summarizer, SummaryChild } from '../../src/types.js';
+import { isLatticeError } from '../../src/core/errors.js';
+import { LlmSummarizer, truncateAtSentence, validateSummaryAnswer } from '../../src/core/providers/llm-summarizer.js';
+import { ModelClient } from '../../src/core/providers/model-client.js';
+import { MemoryResponseCache } from '../../src/core/providers/response-cache.js';
+import type { SummarizeRequest, SummarizeResult, Summarizer, SummaryChild } from '../../src/core/types.js';
 import { useOpenAITestServer } from '../helpers/server-lifecycle.js';
 
 class FixedSummarizer implements Summarizer {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { LocalEmbedder } from '../../src/providers/local-embedder.js';
-import { isLatticeError, type LatticeErrorCode } from '../../src/errors.js';
-import { createRng } from '../../src/math/random.js';
-import { cosine, dot, norm } from '../../src/math/vector.js';
-import { gram, symmetricEigen } from '../../src/math/linalg.js';
-import { tokenize } from '../../src/text/tokenize.js';
+import { LocalEmbedder } from '../../src/core/providers/local-embedder.js';
+import { isLatticeError, type LatticeErrorCode } from '../../src/core/errors.js';
+import { createRng } from '../../src/core/math/random.js';
+import { cosine, dot, norm } from '../../src/core/math/vector.js';
+import { gram, symmetricEigen } from '../../src/core/math/linalg.js';
+import { tokenize } from '../../src/core/text/tokenize.js';
 
 const TOPICS = {
   astronomy: ['star', 'galaxy', 'telescope', 'orbit', 'planet', 'comet', 'nebula', 'asteroid'],

@@ -1,7 +1,7 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { describe, expect, it } from 'vitest';
-import { isLatticeError, type LatticeError } from '../../src/errors.js';
-import { isRetryableModelError, redact, retryAfterMs, toModelError } from '../../src/providers/model-errors.js';
+import { isLatticeError, type LatticeError } from '../../src/core/errors.js';
+import { isRetryableModelError, redact, retryAfterMs, toModelError } from '../../src/core/providers/model-errors.js';
 import {
   DEFAULT_BASE_URL,
   NO_API_KEY,
@@ -10,8 +10,8 @@ import {
   requireEmbeddingModel,
   resolveModelSettings,
   safeURL,
-} from '../../src/providers/model-settings.js';
-import { MemoryResponseCache, canonicalJson, responseCacheKey } from '../../src/providers/response-cache.js';
+} from '../../src/core/providers/model-settings.js';
+import { MemoryResponseCache, canonicalJson, responseCacheKey } from '../../src/core/providers/response-cache.js';
 
 function apiError(status: number, message = 'boom', headers: Record<string, string> = {}, code?: string): APIError {
   return APIError.generate(status, { error: { message, ...(code ? { code } : {}) } }, undefined, new Headers(headers));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ModelClient, type ModelClientOptions, type RetryEvent } from '../../src/providers/model-client.js';
+import { ModelClient, type ModelClientOptions, type RetryEvent } from '../../src/core/providers/model-client.js';
 import { rejection, useOpenAITestServer } from '../helpers/server-lifecycle.js';
 import { startOpenAITestServer } from '../helpers/openai-test-server.js';
 

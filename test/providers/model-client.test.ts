@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ModelClient, estimateTokens, type ChatJsonRequest, type Validation } from '../../src/providers/model-client.js';
-import { MemoryResponseCache } from '../../src/providers/response-cache.js';
+import { ModelClient, estimateTokens, type ChatJsonRequest, type Validation } from '../../src/core/providers/model-client.js';
+import { MemoryResponseCache } from '../../src/core/providers/response-cache.js';
 import { rejection, useOpenAITestServer } from '../helpers/server-lifecycle.js';
 import { hashedEmbedding, startOpenAITestServer } from '../helpers/openai-test-server.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { isLatticeError } from '../../src/errors.js';
-import { ModelClient } from '../../src/providers/model-client.js';
-import { OpenAIEmbedder } from '../../src/providers/openai-embedder.js';
-import { MemoryResponseCache } from '../../src/providers/response-cache.js';
+import { isLatticeError } from '../../src/core/errors.js';
+import { ModelClient } from '../../src/core/providers/model-client.js';
+import { OpenAIEmbedder } from '../../src/core/providers/openai-embedder.js';
+import { MemoryResponseCache } from '../../src/core/providers/response-cache.js';
 import { useOpenAITestServer } from '../helpers/server-lifecycle.js';
 import { hashedEmbedding, startOpenAITestServer } from '../helpers/openai-test-server.js';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../src/math/random.js';
-import { MemoryTree } from '../../src/tree.js';
-import type { JudgeCandidate, TreeNode } from '../../src/types.js';
-import { isLatticeError } from '../../src/errors.js';
-import { DEFAULT_SIMULATED_JUDGE_PARAMS, SimulatedJudge, simulateSlate } from '../../src/providers/simulated-judge.js';
+import { createRng } from '../../src/core/math/random.js';
+import { MemoryTree } from '../../src/core/tree.js';
+import type { JudgeCandidate, TreeNode } from '../../src/core/types.js';
+import { isLatticeError } from '../../src/core/errors.js';
+import { DEFAULT_SIMULATED_JUDGE_PARAMS, SimulatedJudge, simulateSlate } from '../../src/core/providers/simulated-judge.js';
 
 function node(id: number, parentId: number | null, kind: TreeNode['kind'], docId: string | null, numChildren: number, depth: number): TreeNode {
   return {

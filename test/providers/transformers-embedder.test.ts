@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isLatticeError, type LatticeError } from '../../src/errors.js';
-import { TransformersEmbedder, inspectModelFolder } from '../../src/providers/transformers-embedder.js';
+import { isLatticeError, type LatticeError } from '../../src/core/errors.js';
+import { TransformersEmbedder, inspectModelFolder } from '../../src/core/providers/transformers-embedder.js';
 
 let root: string;
 beforeAll(() => {

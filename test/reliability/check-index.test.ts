@@ -9,8 +9,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIndex } from '../../indexer/build.js';
-import { isLatticeError } from '../../src/errors.js';
-import { checkIndex, type CheckName } from '../../src/store/check-index.js';
+import { isLatticeError } from '../../src/core/errors.js';
+import { checkIndex, type CheckName } from '../../src/core/store/check-index.js';
 import { runLattice } from '../helpers/run-lattice.js';
 import { sampleCorpus } from './harness.js';
 

@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { openIndex } from '../../src/api/lattice-index.js';
-import { isLatticeError } from '../../src/errors.js';
+import { isLatticeError } from '../../src/core/errors.js';
 import { startOpenAITestServer, type OpenAITestServer } from '../helpers/openai-test-server.js';
 import { cleanEnv, runCli, sampleCorpus, sleep, spawnCli, storedDocumentIds, treeRows, waitFor, type CliRun } from './harness.js';
 

@@ -12,9 +12,9 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIndex } from '../../indexer/build.js';
 import { openIndex } from '../../src/api/lattice-index.js';
-import { LatticeError, isLatticeError } from '../../src/errors.js';
-import { createRng } from '../../src/math/random.js';
-import type { Summarizer } from '../../src/types.js';
+import { LatticeError, isLatticeError } from '../../src/core/errors.js';
+import { createRng } from '../../src/core/math/random.js';
+import type { Summarizer } from '../../src/core/types.js';
 import { runLattice } from '../helpers/run-lattice.js';
 import { endedCleanly, repoRoot, runCli, sampleCorpus } from './harness.js';
 

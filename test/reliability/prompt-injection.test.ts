@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIndex } from '../../indexer/build.js';
 import { openIndex } from '../../src/api/lattice-index.js';
-import { checkIndex } from '../../src/store/check-index.js';
+import { checkIndex } from '../../src/core/store/check-index.js';
 import { contentWords, startOpenAITestServer, type OpenAITestServer, type RecordedRequest } from '../helpers/openai-test-server.js';
 import { sampleCorpus } from './harness.js';
 

@@ -14,9 +14,9 @@ import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { buildIndex } from '../../indexer/build.js';
 import { openIndex } from '../../src/api/lattice-index.js';
-import { isLatticeError } from '../../src/errors.js';
-import { IndexStore } from '../../src/store/index-store.js';
-import { openDatabase } from '../../src/store/open-database.js';
+import { isLatticeError } from '../../src/core/errors.js';
+import { IndexStore } from '../../src/core/store/index-store.js';
+import { openDatabase } from '../../src/core/store/open-database.js';
 import { startOpenAITestServer } from '../helpers/openai-test-server.js';
 import { sampleCorpus } from './harness.js';
 

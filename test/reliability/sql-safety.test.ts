@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildIndex } from '../../indexer/build.js';
 import { openIndex } from '../../src/api/lattice-index.js';
-import { checkIndex } from '../../src/store/check-index.js';
+import { checkIndex } from '../../src/core/store/check-index.js';
 import { runLattice } from '../helpers/run-lattice.js';
 import { repoRoot, sampleCorpus, storedDocumentIds } from './harness.js';
 
@@ -70,7 +70,7 @@ describe('SQL statements', () => {
       if (c.concatenated) problems.push(`${where}: SQL built with +`);
       if (c.literal === undefined) {
         // The store's statement cache is the one place SQL arrives as a variable (from its own literals).
-        if (!(c.file === path.join('src', 'store', 'index-store.ts') && c.call === 'this.db.prepare')) problems.push(`${where}: SQL from a variable`);
+        if (!(c.file === path.join('src', 'core', 'store', 'index-store.ts') && c.call === 'this.db.prepare')) problems.push(`${where}: SQL from a variable`);
         continue;
       }
       for (const splice of c.literal.matchAll(/\$\{([^}]*)\}/g)) {

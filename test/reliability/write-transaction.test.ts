@@ -12,8 +12,8 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIndex } from '../../indexer/build.js';
 import { openIndex } from '../../src/api/lattice-index.js';
-import { isLatticeError } from '../../src/errors.js';
-import { checkIndex } from '../../src/store/check-index.js';
+import { isLatticeError } from '../../src/core/errors.js';
+import { checkIndex } from '../../src/core/store/check-index.js';
 import { cliPath, repoRoot, runCli, sampleCorpus, treeRows } from './harness.js';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lattice-write-'));
@@ -25,7 +25,7 @@ const options = { branching: 6, seed: 5 };
 const CHILD = `
 const [dist, corpus, output, point] = process.argv.slice(2);
 const { buildIndex } = await import(dist + '/indexer/build.js');
-const { IndexStore } = await import(dist + '/src/store/index-store.js');
+const { IndexStore } = await import(dist + '/src/core/store/index-store.js');
 const die = () => process.kill(process.pid, 'SIGKILL');
 const patch = (name, when) => {
   const original = IndexStore.prototype[name];

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { isLatticeError, type LatticeErrorCode } from '../../src/errors.js';
-import { clusterText, IndexStore, parseKeywords, splitClusterText, type NodeRecord } from '../../src/store/index-store.js';
-import { SCHEMA_VERSION } from '../../src/store/open-database.js';
+import { isLatticeError, type LatticeErrorCode } from '../../src/core/errors.js';
+import { clusterText, IndexStore, parseKeywords, splitClusterText, type NodeRecord } from '../../src/core/store/index-store.js';
+import { SCHEMA_VERSION } from '../../src/core/store/open-database.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 const tempDir = useTempDir();

@@ -4,11 +4,11 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { buildIndex } from '../../indexer/build.js';
 import { openIndex } from '../../src/api/lattice-index.js';
-import { isLatticeError } from '../../src/errors.js';
-import { checkIndex } from '../../src/store/check-index.js';
-import { IndexStore } from '../../src/store/index-store.js';
-import migrate0001 from '../../src/store/migrations/0001-initial.js';
-import { INDEX_FORMAT, MIN_READABLE_SCHEMA_VERSION, SCHEMA_VERSION } from '../../src/store/open-database.js';
+import { isLatticeError } from '../../src/core/errors.js';
+import { checkIndex } from '../../src/core/store/check-index.js';
+import { IndexStore } from '../../src/core/store/index-store.js';
+import migrate0001 from '../../src/core/store/migrations/0001-initial.js';
+import { INDEX_FORMAT, MIN_READABLE_SCHEMA_VERSION, SCHEMA_VERSION } from '../../src/core/store/open-database.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 const tempDir = useTempDir();

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { porterStem } from '../../src/text/porter-stemmer.js';
+import { porterStem } from '../../src/core/text/porter-stemmer.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { termFrequencies, tokenize } from '../../src/text/tokenize.js';
-import { ENGLISH_STOP_WORDS, isStopword } from '../../src/text/stopwords.js';
+import { termFrequencies, tokenize } from '../../src/core/text/tokenize.js';
+import { ENGLISH_STOP_WORDS, isStopword } from '../../src/core/text/stopwords.js';
 
 describe('tokenize', () => {
   it('lower-cases, drops Lucene stop words and stems by default', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareFrontier, referenceNode, selectBeam, topEntries } from '../../traverser/beam.js';
 import type { FrontierEntry } from '../../traverser/beam.js';
-import { createRng } from '../../src/math/random.js';
+import { createRng } from '../../src/core/math/random.js';
 
 const e = (id: number, p: number, preorder: number, own = p): FrontierEntry => ({ id, p, preorder, own });
 

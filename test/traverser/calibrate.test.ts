@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { calibrate } from '../../traverser/calibrate.js';
 import type { Observation } from '../../traverser/calibrate.js';
-import { createRng, gaussian } from '../../src/math/random.js';
+import { createRng, gaussian } from '../../src/core/math/random.js';
 import { DEFAULT_OFFSET_RIDGE } from '../../traverser/calibrate.js';
 
 /** Spearman rank correlation (no ties expected in these synthetic values). */

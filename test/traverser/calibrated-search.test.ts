@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { search } from '../../traverser/search.js';
 import { fuseAppend } from '../../traverser/fuse.js';
-import { createRng, gaussian } from '../../src/math/random.js';
-import type { Judge, JudgeRequest, JudgeResult } from '../../src/types.js';
-import type { MemoryTree } from '../../src/tree.js';
+import { createRng, gaussian } from '../../src/core/math/random.js';
+import type { Judge, JudgeRequest, JudgeResult } from '../../src/core/types.js';
+import type { MemoryTree } from '../../src/core/tree.js';
 import { fullTree, ScriptedJudge, targetScore } from './helpers.js';
 
 /** Deterministic pseudo-scores per (node, slate size), standing in for a noisy model. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Exclusion } from '../../traverser/exclusion.js';
-import { MemoryTree } from '../../src/tree.js';
-import type { TreeNode } from '../../src/types.js';
+import { MemoryTree } from '../../src/core/tree.js';
+import type { TreeNode } from '../../src/core/types.js';
 import { buildTree } from './helpers.js';
 
 describe('Exclusion', () => {

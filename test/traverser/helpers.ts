@@ -2,8 +2,8 @@
  * Hand-built trees and scripted judges for the traverser tests.
  * Node ids run DOWN while preorder runs up, so a tie broken by id instead of preorder shows.
  */
-import { MemoryTree } from '../../src/tree.js';
-import type { Judge, JudgeRequest, JudgeResult, TreeNode } from '../../src/types.js';
+import { MemoryTree } from '../../src/core/tree.js';
+import type { Judge, JudgeRequest, JudgeResult, TreeNode } from '../../src/core/types.js';
 
 /** A document id (leaf), a chunked document, or a cluster. */
 export type Spec = string | { doc: string; chunks: number } | { title?: string; children: Spec[] };

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIndex } from '../../indexer/build.js';
 import { DEFAULT_SEED_WITH, openIndex, type LatticeIndex } from '../../src/api/lattice-index.js';
-import { isLatticeError } from '../../src/errors.js';
+import { isLatticeError } from '../../src/core/errors.js';
 import { runLattice } from '../helpers/run-lattice.js';
 
 const sample = path.resolve(__dirname, '../../data/scifact-sample');

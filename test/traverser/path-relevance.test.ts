@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { leafScore, pathRelevance } from '../../traverser/path-relevance.js';
 import type { PathNode } from '../../traverser/path-relevance.js';
-import { isLatticeError } from '../../src/errors.js';
+import { isLatticeError } from '../../src/core/errors.js';
 
 // root(1) -> A(2, 0.8) -> A1(4, 0.6)
 //         -> B(3, 0.05) -> B1(5, 0.9)

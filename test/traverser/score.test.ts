@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { observationsOf, scoreSlate, validateJudgeResult } from '../../traverser/score.js';
 import type { Slate } from '../../traverser/slate.js';
-import { LatticeError } from '../../src/errors.js';
+import { LatticeError } from '../../src/core/errors.js';
 import { buildTree, ScriptedJudge } from './helpers.js';
 
 const tree = buildTree({ children: [{ children: ['a', 'b'] }, 'c'] });

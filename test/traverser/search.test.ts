@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { search } from '../../traverser/search.js';
 import { DEFAULT_SEARCH_OPTIONS } from '../../traverser/types.js';
 import type { SearchResult } from '../../traverser/types.js';
-import { isLatticeError } from '../../src/errors.js';
-import { createRng } from '../../src/math/random.js';
+import { isLatticeError } from '../../src/core/errors.js';
+import { createRng } from '../../src/core/math/random.js';
 import { buildTree, fullTree, ScriptedJudge, targetScore } from './helpers.js';
-import type { MemoryTree } from '../../src/tree.js';
+import type { MemoryTree } from '../../src/core/tree.js';
 
 // root ─ C1 ─ C11 {a b c}
 //      │    └ C12 {d e}

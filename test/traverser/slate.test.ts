@@ -6,7 +6,7 @@ import {
   splitChildren,
 } from '../../traverser/slate.js';
 import type { PoolLeaf } from '../../traverser/slate.js';
-import { createRng } from '../../src/math/random.js';
+import { createRng } from '../../src/core/math/random.js';
 import { buildTree } from './helpers.js';
 
 const tree = buildTree({

@@ -1,6 +1,6 @@
 /**
  * `lattice check index.db`: verifies an index (SQLite integrity plus the tree's invariants,
- * see src/store/check-index.ts) and prints one line per check, then every problem found.
+ * see src/core/store/check-index.ts) and prints one line per check, then every problem found.
  * Exit codes: 0 when clean, 1 when problems were found (or the file cannot be opened at all,
  * with the usual coded error). It only reads the file, so it is safe on an index in use.
  */
@@ -25,7 +25,7 @@ export const checkCommand: CommandModule<CheckArgs> = {
       .example('$0 check sample.db', 'One line per check, then what is wrong')
       .example('$0 check sample.db --json', 'The report as one JSON document') as unknown as Argv<CheckArgs>,
   handler: async (args: CheckArgs, io: CliIO) => {
-    const { checkIndex } = await import('../../store/check-index.js');
+    const { checkIndex } = await import('../../core/store/check-index.js');
     const report = checkIndex(args.index, { maxProblemsPerCheck: args['max-problems'] });
     if (args.json) {
       io.stdout(`${JSON.stringify(report, null, 2)}\n`);

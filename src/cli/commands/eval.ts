@@ -6,10 +6,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import { LatticeError } from '../../errors.js';
+import { LatticeError } from '../../core/errors.js';
 import type { CommandModule } from '../main.js';
 import type { CliIO } from '../io.js';
-import { DEFAULT_SIMULATED_JUDGE_PARAMS, type SimulatedJudgeParams } from '../../providers/simulated-judge.js';
+import { DEFAULT_SIMULATED_JUDGE_PARAMS, type SimulatedJudgeParams } from '../../core/providers/simulated-judge.js';
 import { createProgress } from '../progress.js';
 import { searchOptionsFrom, withSearchFlags, type SearchFlags } from '../search-flags.js';
 

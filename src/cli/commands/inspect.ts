@@ -4,11 +4,11 @@
  * lists saved searches and `--trace ID` shows one.
  */
 import type { Argv } from 'yargs';
-import { LatticeError } from '../../errors.js';
-import type { TreeNode } from '../../types.js';
+import { LatticeError } from '../../core/errors.js';
+import type { TreeNode } from '../../core/types.js';
 import type { CommandModule } from '../main.js';
 import type { CliIO } from '../io.js';
-import { splitClusterText } from '../../store/index-store.js';
+import { splitClusterText } from '../../core/store/index-store.js';
 import { formatInt, keyValues, shorten } from '../output.js';
 
 /** Keywords listed by `inspect --node` (a profile holds up to 1,000). */

@@ -5,7 +5,7 @@
  * --json, one JSON document a line).
  */
 import type { Argv } from 'yargs';
-import { LatticeError } from '../../errors.js';
+import { LatticeError } from '../../core/errors.js';
 import type { CommandModule } from '../main.js';
 import type { CliIO } from '../io.js';
 import { createProgress } from '../progress.js';
@@ -107,7 +107,7 @@ export const queryCommand: CommandModule<QueryArgs> = {
   },
 };
 
-function safeNode(index: { node(id: number): import('../../types.js').TreeNode }, id: number) {
+function safeNode(index: { node(id: number): import('../../core/types.js').TreeNode }, id: number) {
   try {
     return index.node(id);
   } catch {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { balancedKMeans, constrainedAssign } from '../../../indexer/cluster/balanced-kmeans.js';
 import { kmeans } from '../../../indexer/cluster/kmeans.js';
-import { createRng } from '../../../src/math/random.js';
+import { createRng } from '../../../src/core/math/random.js';
 import { blobs, noise } from './synthetic.js';
 
 function sizesOf(assign: Int32Array, k: number): number[] {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { groupCount, partitionBalanced, resolveGroupBounds } from '../../../indexer/cluster/balanced-partition.js';
-import { isLatticeError } from '../../../src/errors.js';
+import { isLatticeError } from '../../../src/core/errors.js';
 import { blobs, coversExactlyOnce, groupsArePure, noise } from './synthetic.js';
 
 function expectValid(groups: number[][], n: number, minSize: number, maxSize: number): void {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveGroupBounds } from '../../../indexer/cluster/balanced-partition.js';
 import { groupBottomUp } from '../../../indexer/cluster/build-levels.js';
 import { rootChildren } from '../../../indexer/cluster/level-sizes.js';
-import { isLatticeError } from '../../../src/errors.js';
+import { isLatticeError } from '../../../src/core/errors.js';
 import { coversExactlyOnce, noise } from './synthetic.js';
 
 function meanOf(vectors: readonly Float32Array[], members: number[]): Float32Array {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { kmeans, repairEmpty } from '../../../indexer/cluster/kmeans.js';
 import { inertiaOf } from '../../../indexer/cluster/geometry.js';
-import { isLatticeError } from '../../../src/errors.js';
+import { isLatticeError } from '../../../src/core/errors.js';
 import { blobs, groupsArePure, noise } from './synthetic.js';
 
 function groupsOf(assignments: Int32Array, k: number): number[][] {

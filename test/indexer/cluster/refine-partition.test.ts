@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { refinePartition, treeCandidates, type PartTree } from '../../../indexer/cluster/refine-partition.js';
 import { partitionBalanced } from '../../../indexer/cluster/balanced-partition.js';
 import { inertiaOf } from '../../../indexer/cluster/geometry.js';
-import { createRng } from '../../../src/math/random.js';
+import { createRng } from '../../../src/core/math/random.js';
 import { blobs, noise } from './synthetic.js';
 
 function assignmentsOf(groups: number[][], n: number): Int32Array {

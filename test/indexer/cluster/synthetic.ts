@@ -2,7 +2,7 @@
  * Seeded synthetic embeddings for the clustering tests: Gaussian blobs with known labels
  * (far apart or overlapping) and structureless noise.
  */
-import { createRng, gaussian } from '../../../src/math/random.js';
+import { createRng, gaussian } from '../../../src/core/math/random.js';
 
 export interface Blobs {
   vectors: Float32Array[];

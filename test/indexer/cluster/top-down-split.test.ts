@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isClusterLeaf, splitTopDown, type ClusterTree } from '../../../indexer/cluster/top-down-split.js';
-import { isLatticeError } from '../../../src/errors.js';
+import { isLatticeError } from '../../../src/core/errors.js';
 import { blobs, coversExactlyOnce, groupsArePure, noise } from './synthetic.js';
 
 interface Shape {

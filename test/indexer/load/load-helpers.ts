@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { isLatticeError, type LatticeError, type LatticeErrorCode } from '../../../src/errors.js';
+import { isLatticeError, type LatticeError, type LatticeErrorCode } from '../../../src/core/errors.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const datasetsDir = path.resolve(repoRoot, '../shared/datasets');
