@@ -1,0 +1,58 @@
+/**
+ * lattice/eval: the evaluation and benchmark entry, not the product API. It gathers what
+ * `lattice eval` and the scripts/bench-*.ts measure (BEIR datasets, trec_eval metrics, the system
+ * runners, the simulated judge that reads the test judgments, report rendering) and, where a
+ * benchmark times an engine internal, that internal. Re-exports only; nothing here is stable API.
+ * Product code (src/api, indexer/, traverser/) never imports this file.
+ */
+export { loadEvalDataset } from './dataset.js';
+export type { EvalDataset, EvalQuery, LoadDatasetOptions } from './dataset.js';
+
+export { ndcgAtK, recallAtK, precisionAtK, mrrAtK, evaluateRankings, loadQrels, loadQueries } from './metrics.js';
+export type { Qrels, QueryQrels, MeanMetrics } from './metrics.js';
+
+export { trecRanking } from './trec-ranking.js';
+export type { ScoredDoc } from './trec-ranking.js';
+
+export { flatRerank } from './flat-rerank.js';
+export type { FlatRerankOptions, FlatRerankResult } from './flat-rerank.js';
+
+export {
+  runEval,
+  evaluateSystem,
+  timeStats,
+  bm25System,
+  denseSystem,
+  treeSystem,
+  rerankSystem,
+  simulatedJudgeFor,
+  FLAT_DEPTH,
+} from './run-eval.js';
+export type {
+  RunEvalOptions,
+  EvalReport,
+  EvalSystem,
+  EvalJudgeName,
+  EvalBaseline,
+  EvaluateOptions,
+  QueryRun,
+  QueryScore,
+  SystemReport,
+  TimeStats,
+  TreeSystemOptions,
+  RerankSystemOptions,
+} from './run-eval.js';
+
+export { renderEvalReport, textTable, markdownTable, metric, cost, ms } from './render-report.js';
+
+export { svgLineChart, niceTicks } from './svg-line-chart.js';
+export type { LineSeries, LineChartOptions } from './svg-line-chart.js';
+
+export { SimulatedJudge, simulateSlate, DEFAULT_SIMULATED_JUDGE_PARAMS } from '../core/providers/simulated-judge.js';
+export type {
+  SimulatedJudgeParams,
+  SimulatedJudgeOptions,
+  SimulatedJudgeTree,
+  SimulatedQrels,
+  SimulatedSlate,
+} from '../core/providers/simulated-judge.js';
