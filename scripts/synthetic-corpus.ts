@@ -13,12 +13,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = fs.existsSync(path.resolve(here, '../package.json')) ? path.resolve(here, '..') : path.resolve(here, '../..');
 export const datasetsDir = path.resolve(repoRoot, '..', 'shared', 'datasets');
 
-/** The median of a non-empty list (the mean of the middle two for an even count). */
-export function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
+export { median } from '../src/core/math/stats.js';
 
 export interface BenchDoc {
   _id: string;

@@ -13,6 +13,7 @@
 import { isLeaf } from '../src/core/tree.js';
 import type { TreeNode } from '../src/core/types.js';
 import type { Rng } from '../src/core/math/random.js';
+import { interpolatedQuantile as quantile } from '../src/core/math/stats.js';
 import type { CandidateRole } from './types.js';
 
 export interface SlateCandidate {
@@ -219,13 +220,6 @@ export function buildSlates(input: BuildSlatesInput): Slate[] {
 /** The seed slate: documents proposed by a flat retriever, judged once at iteration 0. */
 export function buildSeedSlate(iteration: number, nodes: readonly TreeNode[]): Slate {
   return { iteration, parentId: null, candidates: nodes.map((node) => ({ node, role: 'seed' as const })) };
-}
-
-function quantile(sorted: readonly number[], q: number): number {
-  const at = (sorted.length - 1) * q;
-  const lo = Math.floor(at);
-  const hi = Math.ceil(at);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (at - lo);
 }
 
 function gaussian(x: number, mu: number, variance: number): number {

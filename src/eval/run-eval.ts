@@ -9,6 +9,7 @@
  * judgments never run (they are counted in the dataset).
  */
 import { LatticeError } from '../core/errors.js';
+import { median, nearestRankQuantile, sortedCopy } from '../core/math/stats.js';
 import type { Judge, JudgeCandidate, ProgressListener } from '../core/types.js';
 import type { IndexSearchOptions, LatticeIndex } from '../api/lattice-index.js';
 import { SimulatedJudge, type SimulatedJudgeParams } from '../core/providers/simulated-judge.js';
@@ -154,11 +155,8 @@ function summarize(system: EvalSystem, qrels: Qrels, queries: readonly EvalQuery
 /** Median, 95th percentile (nearest rank) and mean of a list of times. */
 export function timeStats(values: readonly number[]): TimeStats {
   if (values.length === 0) return { median: 0, p95: 0, mean: 0 };
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-  const middle = sorted.length / 2;
-  const median = sorted.length % 2 === 1 ? sorted[Math.floor(middle)]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-  return { median, p95: at(0.95), mean: sorted.reduce((a, b) => a + b, 0) / sorted.length };
+  const sorted = sortedCopy(values);
+  return { median: median(values), p95: nearestRankQuantile(sorted, 0.95), mean: sorted.reduce((a, b) => a + b, 0) / sorted.length };
 }
 
 // ---------------------------------------------------------------------------

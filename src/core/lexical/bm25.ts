@@ -9,6 +9,7 @@
  * Invariant: ranking is a pure function of (documents in order, params, query).
  */
 import { blobCorruption, packBlob, unpackBlob } from '../util/binary-blob.js';
+import { GrowableU32 } from '../util/growable-u32.js';
 import { LatticeError } from '../errors.js';
 import { tokenize } from '../text/tokenize.js';
 
@@ -62,26 +63,6 @@ function resolveParams(params: Bm25Params | undefined): { k1: number; b: number 
 /** Lucene's BM25 idf: ln(1 + (N - df + 0.5) / (df + 0.5)); always > 0. */
 export function bm25Idf(documentCount: number, df: number): number {
   return Math.log(1 + (documentCount - df + 0.5) / (df + 0.5));
-}
-
-/** A Uint32 array that doubles when full; `view()` is the filled prefix. */
-class GrowableU32 {
-  data: Uint32Array;
-  length = 0;
-  constructor(capacity = 1024) {
-    this.data = new Uint32Array(capacity);
-  }
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = new Uint32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
-  }
-  view(): Uint32Array {
-    return this.data.subarray(0, this.length);
-  }
 }
 
 const MAGIC = 'LTBM25';

@@ -11,6 +11,7 @@
  * Used by: the indexer (clustering, summaries) and query embedding when no model server is set.
  */
 import { blobCorruption, packBlob, unpackBlob } from '../util/binary-blob.js';
+import { GrowableU32 } from '../util/growable-u32.js';
 import { LatticeError } from '../errors.js';
 import { gaussian, createRng } from '../math/random.js';
 import { gram, multiply, orthonormalizeColumns, symmetricEigen } from '../math/linalg.js';
@@ -89,20 +90,6 @@ function intOption(name: string, value: number | undefined, fallback: number, mi
     throw invalid(name, value, `a whole number in [${min}, ${max}]`, `Omit ${name} to use the default (${fallback}).`);
   }
   return v;
-}
-
-/** A growable Uint32 buffer (postings while tokenising a large corpus). */
-class U32List {
-  data = new Uint32Array(1 << 16);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = new Uint32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
-  }
 }
 
 /** Sorts parallel (ids, tfs)[from, to) by id ascending; rows are short, so insertion sort. */
@@ -330,8 +317,8 @@ export class LocalEmbedder implements Embedder {
     let tfScratch = new Uint32Array(1024);
     let lastDoc = new Int32Array(1024).fill(-1);
     const rowPtr = new Uint32Array(N + 1);
-    const pairIds = new U32List();
-    const pairTfs = new U32List();
+    const pairIds = new GrowableU32(1 << 16);
+    const pairTfs = new GrowableU32(1 << 16);
     const unique: number[] = [];
     for (let d = 0; d < N; d++) {
       const text = texts[d];
@@ -420,8 +407,8 @@ export class LocalEmbedder implements Embedder {
       sortPairs(ids, tfs, start, nnz);
       finalPtr[d + 1] = nnz;
     }
-    pairIds.data = new Uint32Array(0);
-    pairTfs.data = new Uint32Array(0);
+    pairIds.release();
+    pairTfs.release();
     const values = new Float32Array(nnz);
     let nonEmptyRows = 0;
     for (let d = 0; d < N; d++) {
