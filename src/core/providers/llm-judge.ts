@@ -10,6 +10,7 @@
  */
 import { LatticeError, isLatticeError, type LatticeErrorCode } from '../errors.js';
 import { addUsage, emptyUsage, type Judge, type JudgeCandidate, type JudgeRequest, type JudgeResult, type Usage } from '../types.js';
+import { answerSchema, readRecord, readScalar } from './answer-schema.js';
 import type { ChatMessage, ModelClient, Validation } from './model-client.js';
 
 export interface LlmJudgeOptions {
@@ -48,29 +49,15 @@ interface ScoreEntry {
 /** Validated answer: one entry per slate position. */
 type JudgeAnswer = ScoreEntry[];
 
-export const JUDGE_SCHEMA_NAME = 'lattice_judge';
+/** Fields of one scored candidate; bounds (0–100) are stated in the prompt and enforced by validation. */
+const SCORE_FIELDS = {
+  id: { type: 'integer', description: 'Candidate id as given in the prompt.' },
+  score: { type: 'number', description: 'Relevance from 0 to 100.' },
+  reason: { type: 'string', description: 'At most 12 words.' },
+} as const;
 
-/** Strict-mode JSON Schema of the judge's answer. Bounds (0–100) are stated in the prompt and enforced by validation. */
-export const JUDGE_SCHEMA: Record<string, unknown> = {
-  type: 'object',
-  properties: {
-    scores: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          id: { type: 'integer', description: 'Candidate id as given in the prompt.' },
-          score: { type: 'number', description: 'Relevance from 0 to 100.' },
-          reason: { type: 'string', description: 'At most 12 words.' },
-        },
-        required: ['id', 'score', 'reason'],
-        additionalProperties: false,
-      },
-    },
-  },
-  required: ['scores'],
-  additionalProperties: false,
-};
+/** The judge's answer: `{"scores": [{id, score, reason}, ...]}`; the JSON Schema and the validator both come from it. */
+export const JUDGE_ANSWER = answerSchema('lattice_judge', { scores: { type: 'array', items: SCORE_FIELDS } } as const);
 
 const DELIMITER_TAGS = /<(\s*\/?\s*)(candidates|candidate|query|title)\b/gi;
 
@@ -89,32 +76,20 @@ export function clipText(text: string, max: number): string {
   return `${space > max * 0.8 ? cut.slice(0, space) : cut}…`;
 }
 
-function asInteger(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isInteger(value)) return value;
-  if (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)) return Number(value);
-  return undefined;
-}
-
-function asNumber(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
-  return undefined;
-}
-
 /**
  * Checks a judge answer for a slate of `n`: every id in 0..n−1 exactly once, scores numbers in
  * [0, 100] (numeric strings accepted). On failure, `partial` maps the ids that were fine.
  */
 export function validateJudgeAnswer(value: unknown, n: number, maxReasonChars = 200): Validation<JudgeAnswer> {
   const list = Array.isArray(value) ? value : (value as { scores?: unknown } | null)?.scores;
-  if (!Array.isArray(list)) return { ok: false, error: 'expected an object {"scores": [...]}' };
+  if (!Array.isArray(list)) return { ok: false, error: `expected an object ${JUDGE_ANSWER.shape}` };
   const problems: string[] = [];
   const seen = new Map<number, ScoreEntry | null>();
   for (const item of list) {
-    const record = item as { id?: unknown; score?: unknown; reason?: unknown } | null;
-    const id = asInteger(record?.id);
+    const record = readRecord(SCORE_FIELDS, item);
+    const id = record.id;
     if (id === undefined) {
-      problems.push(`an entry has no integer id (${JSON.stringify(record?.id ?? null)})`);
+      problems.push(`an entry has no integer id (${JSON.stringify((item as { id?: unknown } | null)?.id ?? null)})`);
       continue;
     }
     if (id < 0 || id >= n) {
@@ -127,7 +102,7 @@ export function validateJudgeAnswer(value: unknown, n: number, maxReasonChars = 
       seen.set(id, null);
       continue;
     }
-    const score = asNumber(record?.score);
+    const score = record.score;
     if (score === undefined) {
       problems.push(`id ${id} has no numeric score`);
       seen.set(id, null);
@@ -138,7 +113,7 @@ export function validateJudgeAnswer(value: unknown, n: number, maxReasonChars = 
       seen.set(id, null);
       continue;
     }
-    const reason = typeof record?.reason === 'string' && record.reason.trim() ? clipText(record.reason, maxReasonChars) : undefined;
+    const reason = record.reason?.trim() ? clipText(record.reason, maxReasonChars) : undefined;
     seen.set(id, { score, reason });
   }
   const missing: number[] = [];
@@ -159,11 +134,10 @@ function salvage(partial: unknown, n: number): Map<number, ScoreEntry> {
   const out = new Map<number, ScoreEntry>();
   if (!partial || typeof partial !== 'object') return out;
   for (const [key, entry] of Object.entries(partial as Record<string, unknown>)) {
-    const id = asInteger(key);
-    const e = entry as { score?: unknown; reason?: unknown } | null;
-    const score = asNumber(e?.score);
+    const id = readScalar(SCORE_FIELDS.id, key);
+    const { score, reason } = readRecord(SCORE_FIELDS, entry);
     if (id === undefined || id < 0 || id >= n || score === undefined || score < 0 || score > 100) continue;
-    out.set(id, { score, reason: typeof e?.reason === 'string' ? e.reason : undefined });
+    out.set(id, { score, reason });
   }
   return out;
 }
@@ -253,8 +227,8 @@ export class LlmJudge implements Judge {
       const result = await this.client.chatJson<JudgeAnswer>({
         model: this.modelId,
         messages: this.buildMessages(request.query, candidates),
-        schemaName: JUDGE_SCHEMA_NAME,
-        schema: JUDGE_SCHEMA,
+        schemaName: JUDGE_ANSWER.name,
+        schema: JUDGE_ANSWER.jsonSchema,
         validate: (value) => validateJudgeAnswer(value, n, this.maxReasonChars),
         temperature: this.temperature,
         maxTokens: this.maxTokens ?? 256 + 64 * n,

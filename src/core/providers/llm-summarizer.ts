@@ -11,6 +11,7 @@
 import { isLatticeError } from '../errors.js';
 import { addUsage, emptyUsage, type SummarizeRequest, type SummarizeResult, type Summarizer, type SummaryChild, type Usage } from '../types.js';
 import { clipText, neutralizeDelimiters } from './llm-judge.js';
+import { answerSchema, readRecord } from './answer-schema.js';
 import type { ChatMessage, ModelClient, Validation } from './model-client.js';
 
 export interface LlmSummarizerOptions {
@@ -38,22 +39,13 @@ export interface LlmSummarizerOptions {
   fallback?: Summarizer | undefined;
 }
 
-interface SummaryAnswer {
-  title: string;
-  summary: string;
-}
+/** The summariser's answer; the JSON Schema and the validator both come from it. */
+export const SUMMARY_ANSWER = answerSchema('lattice_summary', {
+  title: { type: 'string', description: 'A headline of at most 8 words.' },
+  summary: { type: 'string', description: 'What the subtree covers: topics, entities, question types.' },
+} as const);
 
-export const SUMMARY_SCHEMA_NAME = 'lattice_summary';
-
-export const SUMMARY_SCHEMA: Record<string, unknown> = {
-  type: 'object',
-  properties: {
-    title: { type: 'string', description: 'A headline of at most 8 words.' },
-    summary: { type: 'string', description: 'What the subtree covers: topics, entities, question types.' },
-  },
-  required: ['title', 'summary'],
-  additionalProperties: false,
-};
+type SummaryAnswer = { [K in keyof typeof SUMMARY_ANSWER.fields]: string };
 
 const SUMMARY_TAGS = /<(\s*\/?\s*)(children|child|siblings|sibling|title)\b/gi;
 
@@ -84,10 +76,10 @@ export function truncateAtSentence(text: string, maxWords: number): string {
 
 /** Checks and tidies a summary answer: non-empty strings; long titles and summaries are cut, not rejected. */
 export function validateSummaryAnswer(value: unknown, maxWords: number, maxTitleWords = 8): Validation<SummaryAnswer> {
-  const record = value as { title?: unknown; summary?: unknown } | null;
-  if (!record || typeof record !== 'object' || Array.isArray(record)) return { ok: false, error: 'expected an object {"title": ..., "summary": ...}' };
-  const rawTitle = typeof record.title === 'string' ? record.title : '';
-  const rawSummary = typeof record.summary === 'string' ? record.summary : '';
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return { ok: false, error: `expected an object ${SUMMARY_ANSWER.shape}` };
+  const record = readRecord(SUMMARY_ANSWER.fields, value);
+  const rawTitle = record.title ?? '';
+  const rawSummary = record.summary ?? '';
   const summary = truncateAtSentence(rawSummary, maxWords);
   if (summary.length === 0) return { ok: false, error: 'the summary is missing or empty' };
   const title = words(rawTitle.replace(/^["'\s#*]+|["'\s*]+$/g, '')).slice(0, maxTitleWords).join(' ').replace(/[.,;:]+$/, '');
@@ -172,8 +164,8 @@ export class LlmSummarizer implements Summarizer {
       const result = await this.client.chatJson<SummaryAnswer>({
         model: this.modelId,
         messages: this.buildMessages(request),
-        schemaName: SUMMARY_SCHEMA_NAME,
-        schema: SUMMARY_SCHEMA,
+        schemaName: SUMMARY_ANSWER.name,
+        schema: SUMMARY_ANSWER.jsonSchema,
         validate: (value) => validateSummaryAnswer(value, maxWords, this.maxTitleWords),
         temperature: this.temperature,
         maxTokens: this.maxTokens ?? 2 * maxWords + 120,
