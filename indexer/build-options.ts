@@ -7,10 +7,11 @@
  */
 import { LatticeError } from '../src/core/errors.js';
 import type { Embedder, ProgressListener, Summarizer } from '../src/core/types.js';
+import { DEFAULT_PROVIDERS, type EmbedderName, type SummarizerName } from '../src/core/providers/create-providers.js';
+import { DEFAULT_MODEL_CONNECTION } from '../src/core/providers/model-settings.js';
 
+export type { EmbedderName, SummarizerName };
 export type BuildStrategy = 'bottom-up' | 'top-down';
-export type EmbedderName = 'local' | 'openai' | 'transformers';
-export type SummarizerName = 'extractive' | 'llm';
 
 export interface BuildOptions {
   /** Corpus: a JSONL file, a BEIR-style folder (with corpus.jsonl) or a folder of .txt/.md files. */
@@ -37,7 +38,7 @@ export interface BuildOptions {
   apiKey?: string;
   /** Model calls in flight at once. Defaults to 4. */
   concurrency?: number;
-  /** Retries per model call on 429/5xx/timeouts. Defaults to 4. */
+  /** Retries per model call on 429/5xx/timeouts. Defaults to 2 (DEFAULT_MODEL_CONNECTION, as for queries). */
   maxRetries?: number;
   /** Timeout of one model call, in milliseconds. Defaults to 60,000. */
   timeoutMs?: number;
@@ -75,12 +76,12 @@ export interface BuildOptions {
 export const DEFAULT_BUILD_OPTIONS = {
   strategy: 'bottom-up' as BuildStrategy,
   branching: 10,
-  embedder: 'local' as EmbedderName | Embedder,
+  embedder: DEFAULT_PROVIDERS.embedder as EmbedderName | Embedder,
   dimensions: 256,
-  summarizer: 'extractive' as SummarizerName | Summarizer,
-  concurrency: 4,
-  maxRetries: 4,
-  timeoutMs: 60_000,
+  summarizer: DEFAULT_PROVIDERS.summarizer as SummarizerName | Summarizer,
+  concurrency: DEFAULT_MODEL_CONNECTION.concurrency,
+  maxRetries: DEFAULT_MODEL_CONNECTION.maxRetries,
+  timeoutMs: DEFAULT_MODEL_CONNECTION.timeoutMs,
   summaryWords: 100,
   summaryChildChars: 1200,
   keywords: 1000,

@@ -14,34 +14,30 @@ import { IndexStore, type StoredDocument } from '../core/store/index-store.js';
 import { Bm25Index, bm25Text } from '../core/lexical/bm25.js';
 import { LexicalJudge } from '../core/providers/lexical-judge.js';
 import { LocalEmbedder } from '../core/providers/local-embedder.js';
-import { LlmJudge } from '../core/providers/llm-judge.js';
-import { ModelClient } from '../core/providers/model-client.js';
 import { MemoryResponseCache } from '../core/providers/response-cache.js';
-import { requireChatModel, resolveModelSettings } from '../core/providers/model-settings.js';
+import { createProviders, type JudgeName, type Providers } from '../core/providers/create-providers.js';
+import type { ModelConnectionOptions } from '../core/providers/model-settings.js';
 import { DenseIndex } from '../core/flat/dense-index.js';
 import { search as treeSearch } from '../../traverser/search.js';
 import { describeValue } from '../../traverser/options.js';
 import { DEFAULT_SEARCH_OPTIONS, type FlatFusion, type SearchHit, type SearchOptions, type SearchResult, type SearchTrace } from '../../traverser/types.js';
 
-export type JudgeChoice = 'lexical' | 'llm' | Judge;
+/**
+ * 'lexical' (BM25 and keyword profiles, no model), 'llm' (a chat model), 'embedding' (cosine to the
+ * query with the index's embedder and stored node vectors, one query embedding per search), or your own.
+ */
+export type JudgeChoice = JudgeName | Judge;
 export type FlatRetriever = 'bm25' | 'dense';
 
-export interface OpenIndexOptions {
+/**
+ * Model settings (`model`, `baseURL`, `apiKey`: option, else env LATTICE_MODEL, OPENAI_BASE_URL,
+ * OPENAI_API_KEY; `concurrency` 4, `maxRetries` 2, `timeoutMs` 60,000 by default, as for builds)
+ * apply to the 'llm' judge. The API key is never written anywhere.
+ */
+export interface OpenIndexOptions extends Omit<ModelConnectionOptions, 'embeddingModel'> {
   /** Judge used by `search` unless a search names another. Defaults to 'lexical' (no model). */
   judge?: JudgeChoice;
-  /** Chat model of the 'llm' judge. Defaults to env LATTICE_MODEL. */
-  model?: string;
-  /** OpenAI-compatible server of the 'llm' judge. Defaults to env OPENAI_BASE_URL. */
-  baseURL?: string;
-  /** Defaults to env OPENAI_API_KEY. Never written anywhere. */
-  apiKey?: string;
-  /** Model calls in flight at once. Defaults to 4. */
-  concurrency?: number;
-  /** Retries per model call on 429/5xx/timeouts. Defaults to 2 (a query should not stall). */
-  maxRetries?: number;
-  /** Timeout of one model call, in ms. Defaults to 30,000. */
-  timeoutMs?: number;
-  /** Embedder for dense retrieval over an index built with a model embedder (local indexes need none). */
+  /** Embedder for dense retrieval (and the 'embedding' judge) over an index built with a model embedder (local indexes need none). */
   embedder?: Embedder;
 }
 
@@ -163,14 +159,26 @@ export class LatticeIndex {
   private lexical: LexicalJudge | undefined;
   private dense: DenseIndex | undefined;
   private embedder: Embedder | undefined;
-  private llm: LlmJudge | undefined;
-  private client: ModelClient | undefined;
+  private readonly providers: Providers;
 
   /** @internal Use `openIndex`. */
   constructor(store: IndexStore, options: OpenIndexOptions) {
     this.store = store;
     this.file = store.file;
     this.options = options;
+    this.providers = createProviders({
+      ...options,
+      embedder: undefined,
+      onRetry: (event) => {
+        const scope = retryScope.getStore();
+        if (scope) scope[event.code] = (scope[event.code] ?? 0) + 1;
+      },
+      // Query-time opens are read-only: answers are cached for the life of this handle only.
+      cache: new MemoryResponseCache(),
+      lexicalJudge: () => this.lexicalJudge(),
+      indexEmbedder: () => this.indexEmbedder(),
+      nodeVector: (id) => this.store.nodeEmbedding(id),
+    });
   }
 
   /**
@@ -186,7 +194,7 @@ export class LatticeIndex {
     // Explicit `seeds` replace the default seeding; an explicit `seedWith` still applies (and wins).
     const seedWith = seedOption ?? (searchOptions.seeds === undefined ? DEFAULT_SEED_WITH : false);
     if (seedWith !== false) checkSeedWith(seedWith);
-    const judge = this.judge(judgeChoice ?? this.options.judge ?? 'lexical');
+    const judge = this.providers.judge(judgeChoice ?? this.options.judge);
     const exclude = new Set(searchOptions.excludeIds ?? []);
     const resolved: Partial<SearchOptions> = { ...searchOptions };
     if (judge.provider !== 'lexical' && !resolved.fallbackJudge) resolved.fallbackJudge = this.lexicalJudge();
@@ -220,7 +228,7 @@ export class LatticeIndex {
 
   /** Flat dense retrieval (cosine, HNSW) over the documents' stored embeddings. */
   async denseSearch(query: string, k = 10, exclude?: ReadonlySet<string>): Promise<FlatHit[]> {
-    const embedder = await this.queryEmbedder();
+    const embedder = this.indexEmbedder();
     const { embeddings } = await embedder.doEmbed({ values: [query] });
     return this.denseIndex().search(embeddings[0]!, k, exclude);
   }
@@ -296,7 +304,7 @@ export class LatticeIndex {
 
   /** Model usage of this handle's LLM judge so far (all searches). */
   modelUsage(): Usage | undefined {
-    return this.client?.usage;
+    return this.providers.usedClient()?.usage;
   }
 
   /** Saved traces, newest first. */
@@ -323,35 +331,6 @@ export class LatticeIndex {
 
   // --- internals -----------------------------------------------------------
 
-  private judge(choice: JudgeChoice): Judge {
-    if (typeof choice === 'object') return choice;
-    if (choice === 'lexical') return this.lexicalJudge();
-    if (choice === 'llm') return this.llmJudge();
-    throw new LatticeError('CONFIG_INVALID', `Unknown judge "${String(choice)}".`, { hint: 'Use --judge lexical or --judge llm.' });
-  }
-
-  private llmJudge(): LlmJudge {
-    if (!this.llm) {
-      const settings = resolveModelSettings({ baseURL: this.options.baseURL, apiKey: this.options.apiKey, model: this.options.model });
-      const model = requireChatModel(settings);
-      this.client = new ModelClient({
-        baseURL: this.options.baseURL,
-        apiKey: this.options.apiKey,
-        concurrency: this.options.concurrency ?? 4,
-        maxRetries: this.options.maxRetries ?? 2,
-        timeoutMs: this.options.timeoutMs ?? 30_000,
-        onRetry: (event) => {
-          const scope = retryScope.getStore();
-          if (scope) scope[event.code] = (scope[event.code] ?? 0) + 1;
-        },
-        // Query-time opens are read-only: answers are cached for the life of this handle only.
-        cache: new MemoryResponseCache(),
-      });
-      this.llm = new LlmJudge({ client: this.client, model, fallback: this.lexicalJudge() });
-    }
-    return this.llm;
-  }
-
   private bm25Index(): Bm25Index {
     if (!this.bm25) {
       const blob = this.store.getBlob('bm25');
@@ -371,7 +350,8 @@ export class LatticeIndex {
     return this.dense;
   }
 
-  private async queryEmbedder(): Promise<Embedder> {
+  /** The embedder the index's vectors were made with: the one passed to openIndex, else the stored local one. */
+  private indexEmbedder(): Embedder {
     if (this.embedder) return this.embedder;
     if (this.options.embedder) return (this.embedder = this.options.embedder);
     const blob = this.store.getBlob('embedder');

@@ -4,6 +4,8 @@
  * LATTICE_EMBEDDING_MODEL), else a default or a CONFIG_MISSING error naming the fix.
  * Why one place: the CLI, the library and the tests must agree on precedence, and the
  * environment is read through one helper that trims and treats empty as unset.
+ * The connection limits (concurrency, retries, timeout) have one set of defaults for builds and
+ * queries alike, DEFAULT_MODEL_CONNECTION; create-providers.ts is the only place that applies them.
  * Invariant: the API key is never put in a message, a detail or a cache key.
  */
 import { LatticeError } from '../errors.js';
@@ -26,7 +28,20 @@ export function readEnv(name: string, env: EnvSource = process.env): string | un
   return trimmed.length === 0 ? undefined : trimmed;
 }
 
-export interface ModelSettingsInput {
+/**
+ * Defaults of the model connection, the same for a build and a query.
+ * - concurrency 4: what builds and queries used before.
+ * - maxRetries 2 (the openai and vercel/ai SDKs' default): a build that runs out of retries stops
+ *   with its answers saved and resumes without repeating a call, and a query scores a failed slate
+ *   with the lexical fallback, so longer retry chains mostly add waiting. Builds used 4 before.
+ * - timeoutMs 60,000: a summary of ten children or a slate of twenty candidates is a prompt of
+ *   several thousand tokens, which a local CPU server can take well over 30 s to answer; a call that
+ *   times out costs nothing, one cut short is a paid call lost. Queries used 30,000 before.
+ */
+export const DEFAULT_MODEL_CONNECTION = Object.freeze({ concurrency: 4, maxRetries: 2, timeoutMs: 60_000 });
+
+/** Where model calls go, with which models, and how hard to try: the settings of every model provider. */
+export interface ModelConnectionOptions {
   /** [default: OPENAI_BASE_URL, else https://api.openai.com/v1] */
   baseURL?: string | undefined;
   /** [default: OPENAI_API_KEY; when unset a placeholder is sent, which local servers ignore] */
@@ -35,6 +50,12 @@ export interface ModelSettingsInput {
   model?: string | undefined;
   /** Embedding model. [default: LATTICE_EMBEDDING_MODEL] */
   embeddingModel?: string | undefined;
+  /** Model calls in flight at once, retries included. [default: 4] */
+  concurrency?: number | undefined;
+  /** Retries per model call on 429, 5xx, timeouts and unusable answers. [default: 2] */
+  maxRetries?: number | undefined;
+  /** Timeout of one model call attempt, in ms. [default: 60,000] */
+  timeoutMs?: number | undefined;
   /** Environment to read; defaults to process.env (tests pass their own). */
   env?: EnvSource | undefined;
 }
@@ -58,7 +79,7 @@ function pick(option: string | undefined, envName: string, env: EnvSource): { va
 }
 
 /** Resolves base URL, API key and model ids: option, then environment, then default. */
-export function resolveModelSettings(input: ModelSettingsInput = {}): ModelSettings {
+export function resolveModelSettings(input: ModelConnectionOptions = {}): ModelSettings {
   const env = input.env ?? process.env;
   const base = pick(input.baseURL, 'OPENAI_BASE_URL', env);
   const key = pick(input.apiKey, 'OPENAI_API_KEY', env);

@@ -1,0 +1,236 @@
+/**
+ * `createProviders(settings)`: the one place where the embedder, summariser and judge of a build
+ * or an open index are chosen and built, with the one ModelClient they share.
+ * Why one place: model settings resolve option → environment → default once (model-settings.ts,
+ * DEFAULT_MODEL_CONNECTION), so a build and a query cannot drift apart, and a new provider is one
+ * name in a union and one entry in the table of its kind (EMBEDDERS, SUMMARIZERS, JUDGES below).
+ * Invariant: nothing is resolved or constructed before it is used, so local mode needs no server,
+ * key or model name; the client is created at most once and only when a model provider asks for it.
+ * Used by: indexer/providers.ts (the build) and src/api/lattice-index.ts (queries).
+ */
+import { LatticeError } from '../errors.js';
+import type { Embedder, Judge, Summarizer } from '../types.js';
+import { EmbeddingJudge } from './embedding-judge.js';
+import { ExtractiveSummarizer } from './extractive-summarizer.js';
+import { LlmJudge } from './llm-judge.js';
+import { LlmSummarizer } from './llm-summarizer.js';
+import { ModelClient, type RetryEvent } from './model-client.js';
+import {
+  DEFAULT_MODEL_CONNECTION,
+  requireChatModel,
+  requireEmbeddingModel,
+  resolveModelSettings,
+  type ModelConnectionOptions,
+  type ModelSettings,
+} from './model-settings.js';
+import { OpenAIEmbedder } from './openai-embedder.js';
+import type { ResponseCache } from './response-cache.js';
+
+/** Built-in embedders: 'local' (TF-IDF + SVD fitted on the corpus), 'openai' (any OpenAI-compatible server), 'transformers' (an ONNX model folder). */
+export type EmbedderName = 'local' | 'openai' | 'transformers';
+/** Built-in summarisers: 'extractive' (no model) and 'llm' (an OpenAI-compatible chat model). */
+export type SummarizerName = 'extractive' | 'llm';
+/** Built-in judges: 'lexical' (BM25 and keyword profiles), 'llm' (a chat model), 'embedding' (cosine in the index's embedding space). */
+export type JudgeName = 'lexical' | 'llm' | 'embedding';
+
+/** Provider choices when none is given. */
+export const DEFAULT_PROVIDERS = Object.freeze({
+  embedder: 'local' as EmbedderName,
+  summarizer: 'extractive' as SummarizerName,
+  judge: 'lexical' as JudgeName,
+});
+
+/** What an index records about its embedder (dimensions: null when learned from the first answer). */
+export interface EmbedderInfo {
+  provider: string;
+  modelId: string;
+  dimensions: number | null;
+}
+
+export interface ProviderSettings extends ModelConnectionOptions {
+  /** Embedder name, or your own Embedder. [default: 'local'] */
+  embedder?: EmbedderName | Embedder | undefined;
+  /** Dimensions of the local embedder, as recorded in the index. */
+  dimensions?: number | undefined;
+  /** Summariser name, or your own Summarizer. [default: 'extractive'] */
+  summarizer?: SummarizerName | Summarizer | undefined;
+  /** Judge name, or your own Judge. [default: 'lexical'] */
+  judge?: JudgeName | Judge | undefined;
+  /** Answer cache of the shared client: the index being built, or memory for a read-only open. */
+  cache?: ResponseCache | undefined;
+  onRetry?: ((event: RetryEvent) => void) | undefined;
+  /** The open index's lexical judge: judge 'lexical', and the fallback of the 'llm' judge. */
+  lexicalJudge?: (() => Judge) | undefined;
+  /** The open index's embedder (the one its vectors were made with), for judge 'embedding'. */
+  indexEmbedder?: (() => Embedder) | undefined;
+  /** Stored vector of a node, made by `indexEmbedder`, so the 'embedding' judge embeds only the query. */
+  nodeVector?: ((nodeId: number) => Float32Array | undefined) | undefined;
+}
+
+/** The providers of one build or one open index; every accessor builds on first use. */
+export interface Providers {
+  /** Connection limits in force, defaults applied. */
+  readonly connection: Readonly<{ concurrency: number; maxRetries: number; timeoutMs: number }>;
+  /** Throws CONFIG_MISSING / CONFIG_INVALID when a chosen model provider lacks a setting; calls nothing. */
+  check(): void;
+  /** Server, key and model ids, resolved once. Never log the key. */
+  modelSettings(): ModelSettings;
+  /** The client shared by every model provider here, created on first use. */
+  client(): ModelClient;
+  /** The client, if a provider has used one (for usage totals). */
+  usedClient(): ModelClient | undefined;
+  summarizer(): Summarizer;
+  embedderInfo(): EmbedderInfo;
+  /** The embedder, loaded. 'local' is fitted by the build and read back by an open index (`indexEmbedder`). */
+  embedder(): Promise<Embedder>;
+  /** A judge by name (one instance per name), or `choice` itself when it is a Judge. */
+  judge(choice?: JudgeName | Judge): Judge;
+}
+
+/** What a provider entry may use: the settings and the shared, lazily built pieces. */
+interface ProviderParts {
+  settings: ProviderSettings;
+  modelSettings(): ModelSettings;
+  client(): ModelClient;
+}
+
+interface EmbedderEntry {
+  info(parts: ProviderParts): EmbedderInfo;
+  load(parts: ProviderParts): Promise<Embedder>;
+}
+
+interface SummarizerEntry {
+  check?(parts: ProviderParts): void;
+  create(parts: ProviderParts): Summarizer;
+}
+
+interface JudgeEntry {
+  check?(parts: ProviderParts): void;
+  create(parts: ProviderParts): Judge;
+}
+
+const EMBEDDERS: Record<EmbedderName, EmbedderEntry> = {
+  local: {
+    info: (p) => ({ provider: 'local', modelId: 'lsa', dimensions: p.settings.dimensions ?? null }),
+    load: async (p) => indexEmbedder(p, 'local'),
+  },
+  openai: {
+    info: (p) => ({ provider: 'openai', modelId: requireEmbeddingModel(p.modelSettings()), dimensions: null }),
+    load: async (p) => new OpenAIEmbedder({ client: p.client(), model: requireEmbeddingModel(p.modelSettings()) }),
+  },
+  transformers: {
+    info: (p) => ({ provider: 'transformers', modelId: requireEmbeddingModel(p.modelSettings()), dimensions: null }),
+    load: async (p) => {
+      // Loaded on demand: onnxruntime is heavy and most runs never need it.
+      const { TransformersEmbedder } = await import('./transformers-embedder.js');
+      return TransformersEmbedder.load({ modelPath: requireEmbeddingModel(p.modelSettings()) });
+    },
+  },
+};
+
+const SUMMARIZERS: Record<SummarizerName, SummarizerEntry> = {
+  extractive: { create: () => new ExtractiveSummarizer() },
+  llm: {
+    check: (p) => void requireChatModel(p.modelSettings()),
+    create: (p) => new LlmSummarizer({ client: p.client(), model: requireChatModel(p.modelSettings()) }),
+  },
+};
+
+const JUDGES: Record<JudgeName, JudgeEntry> = {
+  lexical: { create: (p) => lexicalJudge(p) },
+  llm: {
+    check: (p) => void requireChatModel(p.modelSettings()),
+    create: (p) => new LlmJudge({ client: p.client(), model: requireChatModel(p.modelSettings()), fallback: lexicalJudge(p) }),
+  },
+  embedding: {
+    create: (p) => new EmbeddingJudge({ embedder: indexEmbedder(p, 'embedding'), vectorOf: p.settings.nodeVector }),
+  },
+};
+
+function lexicalJudge(p: ProviderParts): Judge {
+  if (p.settings.lexicalJudge) return p.settings.lexicalJudge();
+  throw new LatticeError('CONFIG_MISSING', 'The lexical judge needs the statistics of an open index.', {
+    hint: 'Search through openIndex(file), or pass your own Judge.',
+  });
+}
+
+function indexEmbedder(p: ProviderParts, who: 'local' | 'embedding'): Embedder {
+  if (p.settings.indexEmbedder) return p.settings.indexEmbedder();
+  throw new LatticeError('CONFIG_MISSING', who === 'local' ? 'The local embedder is fitted on the corpus by the build; there is no index to read it from here.' : 'The embedding judge needs the embedder of an open index.', {
+    hint: 'Build with buildIndex, or search through openIndex(file).',
+  });
+}
+
+function entryOf<T>(table: Record<string, T>, kind: string, name: string): T {
+  if (Object.hasOwn(table, name)) return table[name]!;
+  throw new LatticeError('CONFIG_INVALID', `Unknown ${kind} "${name}".`, {
+    hint: `Use --${kind} ${Object.keys(table).join(', ')}.`,
+  });
+}
+
+/** Builds the providers of a build or an open index from one set of settings (see ProviderSettings). */
+export function createProviders(settings: ProviderSettings = {}): Providers {
+  const connection = Object.freeze({
+    concurrency: settings.concurrency ?? DEFAULT_MODEL_CONNECTION.concurrency,
+    maxRetries: settings.maxRetries ?? DEFAULT_MODEL_CONNECTION.maxRetries,
+    timeoutMs: settings.timeoutMs ?? DEFAULT_MODEL_CONNECTION.timeoutMs,
+  });
+  let resolved: ModelSettings | undefined;
+  let client: ModelClient | undefined;
+  const parts: ProviderParts = {
+    settings,
+    modelSettings: () =>
+      (resolved ??= resolveModelSettings({
+        baseURL: settings.baseURL,
+        apiKey: settings.apiKey,
+        model: settings.model,
+        embeddingModel: settings.embeddingModel,
+        env: settings.env,
+      })),
+    client: () => {
+      if (client) return client;
+      const { baseURL, apiKey } = parts.modelSettings();
+      client = new ModelClient({ baseURL, apiKey, ...connection, cache: settings.cache, onRetry: settings.onRetry });
+      return client;
+    },
+  };
+  const embedderChoice = settings.embedder ?? DEFAULT_PROVIDERS.embedder;
+  const summarizerChoice = settings.summarizer ?? DEFAULT_PROVIDERS.summarizer;
+  let summarizer: Summarizer | undefined;
+  const judges = new Map<JudgeName, Judge>();
+
+  return {
+    connection,
+    check() {
+      if (typeof summarizerChoice === 'string') entryOf(SUMMARIZERS, 'summarizer', summarizerChoice).check?.(parts);
+      if (typeof embedderChoice === 'string') entryOf(EMBEDDERS, 'embedder', embedderChoice).info(parts);
+      if (typeof settings.judge === 'string') entryOf(JUDGES, 'judge', settings.judge).check?.(parts);
+    },
+    modelSettings: parts.modelSettings,
+    client: parts.client,
+    usedClient: () => client,
+    summarizer() {
+      if (typeof summarizerChoice === 'object') return summarizerChoice;
+      return (summarizer ??= entryOf(SUMMARIZERS, 'summarizer', summarizerChoice).create(parts));
+    },
+    embedderInfo() {
+      if (typeof embedderChoice === 'object') {
+        return { provider: embedderChoice.provider, modelId: embedderChoice.modelId, dimensions: embedderChoice.dimensions || null };
+      }
+      return entryOf(EMBEDDERS, 'embedder', embedderChoice).info(parts);
+    },
+    async embedder() {
+      if (typeof embedderChoice === 'object') return embedderChoice;
+      return entryOf(EMBEDDERS, 'embedder', embedderChoice).load(parts);
+    },
+    judge(choice = settings.judge ?? DEFAULT_PROVIDERS.judge) {
+      if (typeof choice === 'object') return choice;
+      let judge = judges.get(choice);
+      if (!judge) {
+        judge = entryOf(JUDGES, 'judge', String(choice)).create(parts);
+        judges.set(choice, judge);
+      }
+      return judge;
+    },
+  };
+}
