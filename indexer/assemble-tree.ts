@@ -7,7 +7,7 @@
  * so a later incremental update can find the subtrees a change touched.
  */
 import { createHash } from 'node:crypto';
-import type { NodeRecord } from '../src/core/store/index-store.js';
+import type { NodeRecord } from '../src/core/store/node-queries.js';
 import type { DraftNode } from './draft-tree.js';
 
 export interface TreeStats {

@@ -17,7 +17,7 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lattice-sql-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 /**
- * Constants that may be spliced into SQL text: the fixed column list (IndexStore.nodeColumns is
+ * Constants that may be spliced into SQL text: the fixed column list (NodeQueries.nodeColumns is
  * NODE_COLUMNS plus one of two fixed strings, chosen by the file's schema version) and a
  * migration's own version number.
  */
@@ -70,7 +70,7 @@ describe('SQL statements', () => {
       if (c.concatenated) problems.push(`${where}: SQL built with +`);
       if (c.literal === undefined) {
         // The store's statement cache is the one place SQL arrives as a variable (from its own literals).
-        if (!(c.file === path.join('src', 'core', 'store', 'index-store.ts') && c.call === 'this.db.prepare')) problems.push(`${where}: SQL from a variable`);
+        if (!(c.file === path.join('src', 'core', 'store', 'statements.ts') && c.call === 'this.db.prepare')) problems.push(`${where}: SQL from a variable`);
         continue;
       }
       for (const splice of c.literal.matchAll(/\$\{([^}]*)\}/g)) {

@@ -3,7 +3,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { isLatticeError, type LatticeErrorCode } from '../../src/core/errors.js';
-import { clusterText, IndexStore, parseKeywords, splitClusterText, type NodeRecord } from '../../src/core/store/index-store.js';
+import { IndexStore } from '../../src/core/store/index-store.js';
+import { parseKeywords } from '../../src/core/store/json-columns.js';
+import type { NodeRecord } from '../../src/core/store/node-queries.js';
+import { clusterText, splitClusterText } from '../../src/core/text/cluster-text.js';
 import { SCHEMA_VERSION } from '../../src/core/store/open-database.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 

@@ -8,7 +8,7 @@ import { LatticeError } from '../../core/errors.js';
 import type { TreeNode } from '../../core/types.js';
 import type { CommandModule } from '../main.js';
 import type { CliIO } from '../io.js';
-import { splitClusterText } from '../../core/store/index-store.js';
+import { splitClusterText } from '../../core/text/cluster-text.js';
 import { formatInt, keyValues, shorten } from '../output.js';
 
 /** Keywords listed by `inspect --node` (a profile holds up to 1,000). */

@@ -12,7 +12,8 @@ import Database from 'better-sqlite3';
 import { isLatticeError, type LatticeError } from '../errors.js';
 import { Bm25Index } from '../lexical/bm25.js';
 import { LocalEmbedder } from '../providers/local-embedder.js';
-import { parseMetaValue } from './index-store.js';
+import { parseMetaValue } from './json-columns.js';
+import type { NodeRow as StoredNodeRow } from './node-queries.js';
 import { openDatabase } from './open-database.js';
 
 /** The checks, in the order they run. */
@@ -67,23 +68,16 @@ export interface CheckIndexOptions {
   maxProblemsPerCheck?: number;
 }
 
-interface NodeRow {
-  id: number;
-  parent_id: number | null;
-  depth: number;
-  position: number;
+/**
+ * The `nodes` columns the checks read: the store's row without the texts, `kind` as found (a
+ * damaged file may hold any string), and the embedding's length and a summary flag instead of
+ * the values themselves.
+ */
+type NodeRow = Omit<StoredNodeRow, 'kind' | 'title' | 'summary' | 'content_hash' | 'doc_text' | 'keywords'> & {
   kind: string;
-  doc_id: string | null;
-  chunk_index: number | null;
-  char_start: number | null;
-  char_end: number | null;
-  num_documents: number;
-  num_children: number;
-  preorder: number;
-  subtree_end: number;
   embedding_bytes: number | null;
   has_summary: number;
-}
+};
 
 const REQUIRED_TABLES = ['meta', 'documents', 'nodes', 'blobs', 'model_cache', 'build_progress', 'traces'];
 
