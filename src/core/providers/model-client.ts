@@ -1,34 +1,42 @@
 /**
  * The one door to model servers: every chat and embedding call of lattice goes through a
- * ModelClient, which owns the concurrency limit, the retry loop, structured output, the
- * persistent cache and token accounting. It drives the real `openai` client with its own
+ * ModelClient. It ties together the transport (concurrency limit and retries,
+ * model-transport.ts), structured output (mode fallback, parsing and validation,
+ * structured-output.ts) and the persistent cache (model-call-cache.ts), and keeps the token
+ * accounting and the embedding batches. It drives the real `openai` client with its own
  * retries switched off (maxRetries: 0) so that retries share our concurrency slots.
  * Invariants: at no moment are more than `concurrency` requests in flight (a slot is
  * released while a retry waits); only answers that parsed and validated are cached; a
  * failure is always a LatticeError with a MODEL_* code (aborts rethrow the signal's reason).
  * Used by: openai-embedder.ts, llm-summarizer.ts, llm-judge.ts, and the build/query pipelines.
  */
-import OpenAI, { APIError } from 'openai';
-import { LatticeError, isLatticeError } from '../errors.js';
+import OpenAI from 'openai';
+import { LatticeError } from '../errors.js';
 import { emptyUsage, addUsage, type Usage } from '../types.js';
-import { parseJsonLenient } from './json-repair.js';
-import { isAbortError, isNothingListening, isRetryableModelError, redact, retryAfterMs, toModelError } from './model-errors.js';
+import { redact } from './model-errors.js';
 import { resolveModelSettings, safeURL, type EnvSource } from './model-settings.js';
 import { runPool } from '../util/run-pool.js';
-import { withCallSignal } from '../util/call-signal.js';
-import { responseCacheKey, type ResponseCache } from './response-cache.js';
+import type { ResponseCache } from './response-cache.js';
+import { ModelCallCache } from './model-call-cache.js';
+import { ModelTransport, type RetryEvent } from './model-transport.js';
+import {
+  StructuredModes,
+  badRequestText,
+  clip,
+  expectedJson,
+  interpret,
+  isFormatRejection,
+  repairMessages,
+  responseFormat,
+  withSchemaNote,
+  type ChatMessage,
+  type Completion,
+  type StructuredMode,
+  type Validation,
+} from './structured-output.js';
 
-/** How structured output is requested, best first. */
-export type StructuredMode = 'json_schema' | 'json_object' | 'plain';
-export const STRUCTURED_MODES: readonly StructuredMode[] = ['json_schema', 'json_object', 'plain'];
-
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
-
-/** A validator's verdict. `partial` lets a caller salvage the usable part of a rejected answer. */
-export type Validation<T> = { ok: true; value: T } | { ok: false; error: string; partial?: unknown };
+export { STRUCTURED_MODES, type ChatMessage, type StructuredMode, type Validation } from './structured-output.js';
+export type { RetryEvent } from './model-transport.js';
 
 export interface ChatJsonRequest<T> {
   model: string;
@@ -72,16 +80,6 @@ export interface EmbedTextsResult {
   usage: Usage;
 }
 
-/** Reported before each retry wait, for progress lines and traces. */
-export interface RetryEvent {
-  operation: 'chat' | 'embedding';
-  model: string;
-  /** 1-based number of the attempt that failed. */
-  attempt: number;
-  delayMs: number;
-  code: string;
-}
-
 export interface ModelClientOptions {
   /** [default: OPENAI_BASE_URL, else https://api.openai.com/v1] */
   baseURL?: string | undefined;
@@ -119,75 +117,6 @@ export interface ModelClientOptions {
   fetch?: typeof globalThis.fetch | undefined;
 }
 
-/** Longest earlier answer quoted back in a repair request, in characters. */
-const REPAIR_ECHO_CHARS = 4000;
-
-/** Counting semaphore with a FIFO queue; waiting is abortable. */
-class Semaphore {
-  private active = 0;
-  private readonly waiting: { grant: () => void; fail: (reason: unknown) => void; signal: AbortSignal | undefined; onAbort: () => void }[] = [];
-
-  constructor(private readonly limit: number) {}
-
-  get inFlight(): number {
-    return this.active;
-  }
-
-  acquire(signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
-    if (this.active < this.limit) {
-      this.active++;
-      return Promise.resolve();
-    }
-    return new Promise<void>((resolve, reject) => {
-      const entry = {
-        grant: () => {
-          signal?.removeEventListener('abort', entry.onAbort);
-          resolve();
-        },
-        fail: reject,
-        signal,
-        onAbort: () => {
-          const index = this.waiting.indexOf(entry);
-          if (index >= 0) this.waiting.splice(index, 1);
-          reject(abortReason(signal!));
-        },
-      };
-      signal?.addEventListener('abort', entry.onAbort, { once: true });
-      this.waiting.push(entry);
-    });
-  }
-
-  release(): void {
-    const next = this.waiting.shift();
-    // The slot passes straight to the next waiter, so `active` never dips and rises again.
-    if (next) next.grant();
-    else this.active--;
-  }
-}
-
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('The operation was aborted.', 'AbortError');
-}
-
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(abortReason(signal));
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(abortReason(signal!));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /**
  * Rough token count when a server reports no usage: about four characters per token for
  * English text, the rule of thumb OpenAI documents. Good enough for cost reports, not billing.
@@ -216,13 +145,6 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
   return value;
 }
 
-interface Completion {
-  content: string;
-  finishReason: string | undefined;
-  refusal: string | undefined;
-  usage: Usage;
-}
-
 /** One OpenAI-compatible server, shared by every model call of a build or a query session. */
 export class ModelClient {
   readonly baseURL: string;
@@ -236,15 +158,9 @@ export class ModelClient {
 
   private readonly openai: OpenAI;
   private readonly apiKey: string;
-  private readonly semaphore: Semaphore;
-  private readonly backoffBaseMs: number;
-  private readonly backoffMaxMs: number;
-  private readonly maxRetryAfterMs: number;
-  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  private readonly random: () => number;
-  private readonly onRetry: ((event: RetryEvent) => void) | undefined;
-  private preferredMode: StructuredMode | undefined;
-  private readonly rejectedModes = new Set<StructuredMode>();
+  private readonly transport: ModelTransport;
+  private readonly calls: ModelCallCache | undefined;
+  private readonly modes: StructuredModes;
   private useMaxCompletionTokens = false;
   private omitTemperature = false;
 
@@ -256,15 +172,21 @@ export class ModelClient {
     this.concurrency = positiveInt('concurrency', options.concurrency, 4);
     this.maxRetries = positiveInt('maxRetries', options.maxRetries, 4, 0);
     this.timeoutMs = positiveInt('timeoutMs', options.timeoutMs, 60_000);
-    this.backoffBaseMs = nonNegative('backoffBaseMs', options.backoffBaseMs, 500);
-    this.backoffMaxMs = nonNegative('backoffMaxMs', options.backoffMaxMs, 8_000);
-    this.maxRetryAfterMs = nonNegative('maxRetryAfterMs', options.maxRetryAfterMs, 60_000);
+    this.transport = new ModelTransport({
+      baseURL: this.baseURL,
+      apiKey: this.apiKey,
+      concurrency: this.concurrency,
+      maxRetries: this.maxRetries,
+      backoffBaseMs: nonNegative('backoffBaseMs', options.backoffBaseMs, 500),
+      backoffMaxMs: nonNegative('backoffMaxMs', options.backoffMaxMs, 8_000),
+      maxRetryAfterMs: nonNegative('maxRetryAfterMs', options.maxRetryAfterMs, 60_000),
+      sleep: options.sleep,
+      random: options.random,
+      onRetry: options.onRetry,
+    });
     this.cache = options.cache;
-    this.sleep = options.sleep ?? defaultSleep;
-    this.random = options.random ?? Math.random;
-    this.onRetry = options.onRetry;
-    this.preferredMode = options.structuredMode;
-    this.semaphore = new Semaphore(this.concurrency);
+    this.calls = options.cache ? new ModelCallCache(options.cache, this.provider) : undefined;
+    this.modes = new StructuredModes(options.structuredMode);
     this.openai = new OpenAI({
       baseURL: this.baseURL,
       apiKey: this.apiKey,
@@ -276,12 +198,12 @@ export class ModelClient {
 
   /** The structured-output mode that last worked (undefined before the first chat call). */
   get structuredMode(): StructuredMode | undefined {
-    return this.preferredMode;
+    return this.modes.last;
   }
 
   /** Requests currently holding a concurrency slot. */
   get inFlight(): number {
-    return this.semaphore.inFlight;
+    return this.transport.inFlight;
   }
 
   /**
@@ -293,33 +215,32 @@ export class ModelClient {
     checkChatRequest(request);
     const callUsage = emptyUsage();
 
-    const cached = this.lookupChat(request);
+    const cached = this.calls?.lookupChat(request, this.modes.lookupOrder(), request.validate);
     if (cached) {
       callUsage.cachedCalls = 1;
       addUsage(this.usage, callUsage);
       return { value: cached.value, usage: callUsage, cached: true, mode: cached.mode, repaired: false };
     }
 
-    const expect = request.schema['type'] === 'object' ? 'object' : request.schema['type'] === 'array' ? 'array' : 'any';
+    const expect = expectedJson(request.schema);
     const errors: string[] = [];
     let partial: unknown;
     let lastAnswer = '';
 
     for (;;) {
-      const mode = this.currentMode();
+      const mode = this.modes.current();
       const messages = withSchemaNote(request.messages, request.schema, mode);
       let first: Completion;
       try {
         first = await this.complete(request, mode, messages);
       } catch (error) {
         if (mode !== 'plain' && isFormatRejection(error)) {
-          this.rejectedModes.add(mode);
-          if (this.preferredMode === mode) this.preferredMode = undefined;
+          this.modes.refused(mode);
           continue;
         }
         throw error;
       }
-      this.preferredMode = mode;
+      this.modes.accepted(mode);
       addUsage(callUsage, first.usage);
 
       const verdict = interpret(first, request.validate, expect);
@@ -328,14 +249,9 @@ export class ModelClient {
       if (verdict.partial !== undefined) partial = verdict.partial;
       lastAnswer = first.content;
 
-      const repairMessages: ChatMessage[] = [
-        ...messages,
-        { role: 'assistant', content: clip(first.content, REPAIR_ECHO_CHARS) },
-        { role: 'user', content: repairInstruction(verdict.error) },
-      ];
       let second: Completion;
       try {
-        second = await this.complete(request, mode, repairMessages);
+        second = await this.complete(request, mode, repairMessages(messages, first.content, verdict.error));
       } catch (error) {
         addUsage(this.usage, callUsage);
         throw error;
@@ -350,7 +266,7 @@ export class ModelClient {
     }
 
     addUsage(this.usage, callUsage);
-    const mode = this.preferredMode ?? 'plain';
+    const mode = this.modes.last ?? 'plain';
     // Parse errors can quote the answer, and an answer can echo anything: scrub and cut them.
     const shown = errors.map((e) => clip(redact(e, [this.apiKey]), 500));
     throw new LatticeError('MODEL_BAD_OUTPUT', `The chat model "${request.model}" gave no usable ${request.schemaName} answer after a repair attempt: ${shown[shown.length - 1] ?? 'unknown problem'}.`, {
@@ -401,7 +317,7 @@ export class ModelClient {
         waiting.push(index);
         return;
       }
-      const hit = this.lookupEmbedding(request.model, text, request.dimensions);
+      const hit = this.calls?.lookupEmbedding(request.model, text, request.dimensions);
       if (hit) {
         cachedVectors.set(text, hit);
         out[index] = hit;
@@ -438,82 +354,11 @@ export class ModelClient {
 
   // -------------------------------------------------------------------------
 
-  private currentMode(): StructuredMode {
-    if (this.preferredMode && !this.rejectedModes.has(this.preferredMode)) return this.preferredMode;
-    return STRUCTURED_MODES.find((m) => !this.rejectedModes.has(m)) ?? 'plain';
-  }
-
-  private chatKey<T>(request: ChatJsonRequest<T>, mode: StructuredMode): string {
-    return responseCacheKey({
-      provider: this.provider,
-      kind: 'chat',
-      model: request.model,
-      params: {
-        messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
-        schemaName: request.schemaName,
-        schema: request.schema,
-        temperature: request.temperature,
-        maxTokens: request.maxTokens,
-        mode,
-      },
-    });
-  }
-
-  /** A validated cached answer under any mode, the current one first. */
-  private lookupChat<T>(request: ChatJsonRequest<T>): { value: T; mode: StructuredMode } | undefined {
-    if (!this.cache) return undefined;
-    const current = this.currentMode();
-    const order = [current, ...STRUCTURED_MODES.filter((m) => m !== current)];
-    for (const mode of order) {
-      const entry = this.cache.get(this.chatKey(request, mode));
-      if (!entry || entry.kind !== 'chat') continue;
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(entry.response);
-      } catch {
-        continue;
-      }
-      const verdict = safeValidate(request.validate, parsed);
-      if (verdict.ok) return { value: verdict.value, mode };
-    }
-    return undefined;
-  }
-
-  /** Records usage and caches the parsed answer (not the validator's output: a hit is validated again). */
+  /** Records usage and caches the parsed answer. */
   private finishChat<T>(request: ChatJsonRequest<T>, mode: StructuredMode, verdict: { value: T; raw: unknown }, usage: Usage, repaired: boolean): ChatJsonResult<T> {
-    const value = verdict.value;
     addUsage(this.usage, usage);
-    if (this.cache) {
-      const text = JSON.stringify(verdict.raw);
-      if (text !== undefined) {
-        this.cache.set(this.chatKey(request, mode), {
-          kind: 'chat',
-          model: request.model,
-          response: text,
-          inputTokens: usage.inputTokens,
-          outputTokens: usage.outputTokens,
-        });
-      }
-    }
-    return { value, usage, cached: false, mode, repaired };
-  }
-
-  private embeddingKey(model: string, text: string, dimensions: number | undefined): string {
-    return responseCacheKey({ provider: this.provider, kind: 'embedding', model, params: { input: text, dimensions } });
-  }
-
-  private lookupEmbedding(model: string, text: string, dimensions: number | undefined): Float32Array | undefined {
-    if (!this.cache) return undefined;
-    const entry = this.cache.get(this.embeddingKey(model, text, dimensions));
-    if (!entry || entry.kind !== 'embedding') return undefined;
-    try {
-      const values = JSON.parse(entry.response) as unknown;
-      if (!Array.isArray(values) || values.length === 0 || !values.every((v) => typeof v === 'number' && Number.isFinite(v))) return undefined;
-      if (dimensions !== undefined && values.length !== dimensions) return undefined;
-      return Float32Array.from(values as number[]);
-    } catch {
-      return undefined;
-    }
+    this.calls?.storeChat(request, mode, verdict.raw, usage);
+    return { value: verdict.value, usage, cached: false, mode, repaired };
   }
 
   private async complete<T>(request: ChatJsonRequest<T>, mode: StructuredMode, messages: ChatMessage[]): Promise<Completion> {
@@ -521,14 +366,11 @@ export class ModelClient {
       const body: Record<string, unknown> = { model: request.model, messages };
       if (request.temperature !== undefined && !this.omitTemperature) body['temperature'] = request.temperature;
       if (request.maxTokens !== undefined) body[this.useMaxCompletionTokens ? 'max_completion_tokens' : 'max_tokens'] = request.maxTokens;
-      if (mode === 'json_schema') {
-        body['response_format'] = { type: 'json_schema', json_schema: { name: request.schemaName, schema: request.schema, strict: true } };
-      } else if (mode === 'json_object') {
-        body['response_format'] = { type: 'json_object' };
-      }
+      const format = responseFormat(mode, request.schemaName, request.schema);
+      if (format) body['response_format'] = format;
       let completion: OpenAI.Chat.Completions.ChatCompletion;
       try {
-        completion = await this.withRetry('chat', request.model, request.abortSignal, (signal) =>
+        completion = await this.transport.call('chat', request.model, request.abortSignal, (signal) =>
           this.openai.chat.completions.create(body as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming, signal ? { signal } : {}),
         );
       } catch (error) {
@@ -569,24 +411,13 @@ export class ModelClient {
       encoding_format: 'float',
     };
     if (request.dimensions !== undefined) body['dimensions'] = request.dimensions;
-    const response = await this.withRetry('embedding', request.model, request.abortSignal, (signal) =>
+    const response = await this.transport.call('embedding', request.model, request.abortSignal, (signal) =>
       this.openai.embeddings.create(body as unknown as OpenAI.Embeddings.EmbeddingCreateParams, signal ? { signal } : {}),
     );
     const vectors = this.checkEmbeddings(request, batch.length, response);
     const reported = response?.usage;
     const inputTokens = typeof reported?.prompt_tokens === 'number' ? reported.prompt_tokens : estimateTokens(batch.join(' '));
-    if (this.cache) {
-      const shares = apportion(inputTokens, batch.map((t) => Math.max(1, t.length)));
-      batch.forEach((text, k) => {
-        this.cache!.set(this.embeddingKey(request.model, text, request.dimensions), {
-          kind: 'embedding',
-          model: request.model,
-          response: JSON.stringify(Array.from(vectors[k]!)),
-          inputTokens: shares[k]!,
-          outputTokens: 0,
-        });
-      });
-    }
+    this.calls?.storeEmbeddings(request.model, request.dimensions, batch, vectors, inputTokens);
     return { vectors, usage: { calls: 1, inputTokens, outputTokens: 0, cachedCalls: 0 } };
   }
 
@@ -618,39 +449,6 @@ export class ModelClient {
     if (request.dimensions !== undefined && dims !== request.dimensions) throw bad(`vectors of length ${dims}, expected ${request.dimensions}`);
     return slots as Float32Array[];
   }
-
-  /** Runs `call` under a concurrency slot, retrying retryable failures with backoff. */
-  private async withRetry<R>(operation: 'chat' | 'embedding', model: string, signal: AbortSignal | undefined, call: (signal: AbortSignal | undefined) => Promise<R>): Promise<R> {
-    for (let attempt = 1; ; attempt++) {
-      await this.semaphore.acquire(signal);
-      let failure: unknown;
-      try {
-        return await withCallSignal(signal, call);
-      } catch (error) {
-        failure = error;
-      } finally {
-        this.semaphore.release();
-      }
-      if (signal?.aborted) throw abortReason(signal);
-      if (isAbortError(failure)) throw failure;
-      if (!(failure instanceof APIError)) throw failure;
-      const context = { baseURL: this.baseURL, model, operation, apiKey: this.apiKey, attempts: attempt };
-      const budget = isNothingListening(failure) ? Math.min(1, this.maxRetries) : this.maxRetries;
-      if (!isRetryableModelError(failure) || attempt > budget) throw toModelError(failure, context);
-      const delayMs = retryAfterMs(failure.headers as Headers | undefined, Date.now(), this.maxRetryAfterMs) ?? this.backoff(attempt);
-      if (this.onRetry) {
-        const mapped = toModelError(failure, context);
-        this.onRetry({ operation, model, attempt, delayMs, code: isLatticeError(mapped) ? mapped.code : 'MODEL_SERVER_ERROR' });
-      }
-      await this.sleep(delayMs, signal);
-    }
-  }
-
-  /** 0.5 s · 2ⁿ capped at 8 s (defaults), less up to 25 % jitter so clients do not retry in step. */
-  private backoff(attempt: number): number {
-    const raw = Math.min(this.backoffBaseMs * 2 ** (attempt - 1), this.backoffMaxMs);
-    return raw * (1 - this.random() * 0.25);
-  }
 }
 
 function checkChatRequest<T>(request: ChatJsonRequest<T>): void {
@@ -665,76 +463,4 @@ function checkChatRequest<T>(request: ChatJsonRequest<T>): void {
   if (!Array.isArray(request.messages) || request.messages.length === 0) {
     throw new LatticeError('CONFIG_INVALID', 'chatJson needs at least one message.', { hint: 'Pass the prompt as messages.' });
   }
-}
-
-/** The schema instruction for modes where the server does not enforce the schema itself. */
-function withSchemaNote(messages: ChatMessage[], schema: Record<string, unknown>, mode: StructuredMode): ChatMessage[] {
-  if (mode === 'json_schema') return messages;
-  const note =
-    `Respond with a single JSON object that conforms to this JSON Schema:\n${JSON.stringify(schema)}` +
-    (mode === 'plain' ? '\nOutput only the JSON object: no prose before or after it, no code fences.' : '');
-  const first = messages[0];
-  if (first && first.role === 'system') {
-    return [{ role: 'system', content: `${first.content}\n\n${note}` }, ...messages.slice(1)];
-  }
-  return [{ role: 'system', content: note }, ...messages];
-}
-
-function repairInstruction(error: string): string {
-  return (
-    `Your previous answer could not be used: ${clip(error, 500)}\n` +
-    'Answer the original request again with one corrected JSON object that follows the schema exactly, and nothing else.'
-  );
-}
-
-/** Parses and validates one answer; on success `raw` is the parsed JSON the validator accepted. */
-function interpret<T>(
-  completion: Completion,
-  validate: (value: unknown) => Validation<T>,
-  expect: 'object' | 'array' | 'any',
-): { ok: true; value: T; raw: unknown } | { ok: false; error: string; partial?: unknown } {
-  if (completion.refusal !== undefined) return { ok: false, error: `the model refused: ${clip(completion.refusal, 200)}` };
-  const cutNote = completion.finishReason === 'length' ? ' (the answer was cut off at the token limit)' : '';
-  if (completion.content.trim().length === 0) return { ok: false, error: `empty answer${cutNote}` };
-  const parsed = parseJsonLenient(completion.content, { expect });
-  if (!parsed.ok) return { ok: false, error: `answer is not JSON: ${parsed.error}${cutNote}` };
-  const verdict = safeValidate(validate, parsed.value);
-  if (verdict.ok) return { ok: true, value: verdict.value, raw: parsed.value };
-  return cutNote ? { ...verdict, error: `${verdict.error}${cutNote}` } : verdict;
-}
-
-function safeValidate<T>(validate: (value: unknown) => Validation<T>, value: unknown): Validation<T> {
-  try {
-    const verdict = validate(value);
-    if (verdict && typeof verdict === 'object' && (verdict.ok === true || verdict.ok === false)) return verdict;
-    return { ok: false, error: 'validator returned no verdict' };
-  } catch (error) {
-    return { ok: false, error: `validator failed: ${error instanceof Error ? error.message : String(error)}` };
-  }
-}
-
-/** True when the server refused our response_format (so a weaker mode may work). */
-function isFormatRejection(error: unknown): boolean {
-  const said = badRequestText(error);
-  return said !== undefined && /response_format|json_schema|json_object|structured output|not supported|unsupported/i.test(said);
-}
-
-/** The server's text of a MODEL_BAD_REQUEST (400/422), else undefined. */
-function badRequestText(error: unknown): string | undefined {
-  if (!isLatticeError(error, 'MODEL_BAD_REQUEST')) return undefined;
-  const message = error.details?.['serverMessage'];
-  return typeof message === 'string' ? message : '';
-}
-
-function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
-}
-
-/** Splits `total` into integer shares proportional to `weights`, summing exactly to `total`. */
-function apportion(total: number, weights: number[]): number[] {
-  const sum = weights.reduce((a, b) => a + b, 0);
-  const shares = weights.map((w) => Math.floor((total * w) / sum));
-  let left = total - shares.reduce((a, b) => a + b, 0);
-  for (let i = 0; left > 0; i = (i + 1) % shares.length, left--) shares[i] = (shares[i] ?? 0) + 1;
-  return shares;
 }
