@@ -5,7 +5,9 @@
  * list contributing 0. Ties: better tree rank, then better flat rank, then document id.
  * 'append': the judged tree ranking stays as it is and the flat list only fills the tail, so the
  * judge's order is never diluted (RRF lowers nDCG@10 when the judge beats the flat retriever) while
- * Recall@100 gets the flat retriever's documents the search never reached.
+ * Recall@100 gets the flat retriever's documents the search never reached. With `head`, only the
+ * tree's first `head` documents come first: past the first page, a document the search judged
+ * weakly is worth less than a flat hit, so the flat list fills everything after it.
  * Invariant: pure; used by traverser/search.ts when `flat` is given.
  */
 
@@ -51,30 +53,40 @@ export function fuseRrf(
 
 /**
  * Scored tree documents with a score of at least `minScore` (defaults to -Infinity: all of them) in
- * tree order, then the flat documents not among them in flat order, then the remaining tree documents
- * (`scored: false` ones among them). Output scores decrease strictly: tree entries of the first group
- * keep their score; the others get scores below it.
+ * tree order, at most `head` of them (defaults to all), then the flat documents not among them in flat
+ * order, then the remaining tree documents (`scored: false` ones among them). A document past the head
+ * that the flat list also holds keeps its flat place when the head was cut by `head` (the cut is by
+ * rank, so it says nothing against the document), and goes last when its own score sent it there.
+ * Output scores decrease strictly: tree entries of the first group keep their score; the others get
+ * scores below it.
  */
 export function fuseAppend(
   tree: readonly { docId: string; score: number; scored?: boolean }[],
   flat: readonly { docId: string; score: number }[],
-  options: { minScore?: number } = {},
+  options: { minScore?: number; head?: number } = {},
 ): FusedDocument[] {
   const minScore = options.minScore ?? Number.NEGATIVE_INFINITY;
+  const headSize = options.head ?? Number.POSITIVE_INFINITY;
   const flatRank = flatRanks(flat);
   const seen = new Set<string>();
   const head: FusedDocument[] = [];
   const tail: FusedDocument[] = [];
+  const cutByHead = new Map<string, FusedDocument>();
   tree.forEach((entry, i) => {
     if (seen.has(entry.docId)) return;
     seen.add(entry.docId);
     // The first time a document is seen is its tree rank.
     const doc = { docId: entry.docId, score: entry.score, treeRank: i + 1, flatRank: flatRank.get(entry.docId) ?? null };
-    (entry.scored !== false && entry.score >= minScore ? head : tail).push(doc);
+    const qualifies = entry.scored !== false && entry.score >= minScore;
+    if (qualifies && head.length < headSize) head.push(doc);
+    else if (qualifies && doc.flatRank !== null) cutByHead.set(doc.docId, doc);
+    else tail.push(doc);
   });
   const middle: FusedDocument[] = [];
   for (const [docId, rank] of flatRank) {
-    if (!seen.has(docId)) middle.push({ docId, score: 0, treeRank: null, flatRank: rank });
+    const cut = cutByHead.get(docId);
+    if (cut) middle.push(cut);
+    else if (!seen.has(docId)) middle.push({ docId, score: 0, treeRank: null, flatRank: rank });
   }
   // Scores below the head's lowest, strictly decreasing, so a sort by score keeps this order.
   let floor = Math.min(0, ...head.map((doc) => doc.score));

@@ -72,7 +72,7 @@ export function resolveSearchOptions(partial: Partial<SearchOptions> = {}): Read
   if (o.flat !== undefined) {
     const flat = o.flat;
     if (typeof flat !== 'object' || flat === null || !Array.isArray(flat.results)) {
-      throw invalid('flat', flat, 'Use { results: [{ docId, score }], weight?, method?: "rrf" | "append", k?, minScore? }.');
+      throw invalid('flat', flat, 'Use { results: [{ docId, score }], weight?, method?: "rrf" | "append", k?, minScore?, head? }.');
     }
     flat.results.forEach((entry, i) => {
       if (typeof entry?.docId !== 'string' || typeof entry.score !== 'number' || !Number.isFinite(entry.score)) {
@@ -88,6 +88,9 @@ export function resolveSearchOptions(partial: Partial<SearchOptions> = {}): Read
     if (flat.method !== undefined) oneOf('flat.method', flat.method, ['rrf', 'append']);
     if (flat.minScore !== undefined && !(typeof flat.minScore === 'number' && Number.isFinite(flat.minScore))) {
       throw invalid('flat.minScore', flat.minScore, 'Use a finite score (0..1 for latents), or leave it out.');
+    }
+    if (flat.head !== undefined && !(Number.isInteger(flat.head) && flat.head >= 0)) {
+      throw invalid('flat.head', flat.head, 'Use a whole number >= 0 (tree documents before the flat ones), or leave it out.');
     }
   }
   return Object.freeze(o);

@@ -426,7 +426,10 @@ class SearchRun {
       const flat = opts.flat.results.filter((entry) => !this.exclusion.has(entry.docId));
       const fused =
         opts.flat.method === 'append'
-          ? fuseAppend(ranked, flat, opts.flat.minScore !== undefined ? { minScore: opts.flat.minScore } : {})
+          ? fuseAppend(ranked, flat, {
+              ...(opts.flat.minScore !== undefined ? { minScore: opts.flat.minScore } : {}),
+              ...(opts.flat.head !== undefined ? { head: opts.flat.head } : {}),
+            })
           : fuseRrf(
               ranked.map((entry) => entry.docId),
               flat,
@@ -486,6 +489,7 @@ class SearchRun {
                 method: flat.method ?? 'rrf',
                 k: flat.k ?? 60,
                 ...(flat.minScore !== undefined ? { minScore: flat.minScore } : {}),
+                ...(flat.head !== undefined ? { head: flat.head } : {}),
               },
             }
           : {}),

@@ -32,6 +32,12 @@ export interface FlatFusion {
   k?: number;
   /** 'append' only: tree documents scoring below this go after the flat ones. Defaults to none (all tree documents first). */
   minScore?: number;
+  /**
+   * 'append' only: at most this many tree documents come before the flat ones; the rest follow them.
+   * Defaults to none (every tree document first). The tree then decides the first page and the flat
+   * retriever the tail, where a judged but weakly scored document is worth less than a flat hit.
+   */
+  head?: number;
 }
 
 export interface SearchOptions {

@@ -161,6 +161,22 @@ describe('append fusion', () => {
     expect(fused[1]!.score).toBeLessThan(0);
   });
 
+  it('puts only the first `head` tree documents before the flat ones', () => {
+    const tree = [
+      { docId: 'a', score: 0.9 },
+      { docId: 'b', score: 0.8 },
+      { docId: 'c', score: 0.7 },
+    ];
+    const flat = [
+      { docId: 'x', score: 2 },
+      { docId: 'c', score: 1.5 },
+      { docId: 'y', score: 1 },
+    ];
+    expect(fuseAppend(tree, flat, { head: 1 }).map((f) => f.docId)).toEqual(['a', 'x', 'c', 'y', 'b']);
+    expect(fuseAppend(tree, flat, { head: 0 }).map((f) => f.docId)).toEqual(['x', 'c', 'y', 'a', 'b']);
+    expect(fuseAppend(tree, flat, { head: 5 }).map((f) => f.docId)).toEqual(['a', 'b', 'c', 'x', 'y']);
+  });
+
   it('in a search: judged hits first, then the flat list fills topK', async () => {
     const tree = fullTree(3, 2);
     const judge = () => new ScriptedJudge(targetScore(['d4']));
