@@ -1,6 +1,6 @@
 /**
- * No model weights exist on this machine, so these tests cover what must hold without one:
- * clear MODEL_NOT_FOUND errors naming the missing piece, and no network access ever.
+ * What must hold without any weights: clear MODEL_NOT_FOUND errors naming the missing piece, no
+ * network access ever, and the token limit a folder implies. Real weights: transformers-reference.test.ts.
  * The folders are built here; the "broken" one holds placeholder files that no library could
  * load, to exercise the load-failure path (it is not a model and produces no vectors).
  */
@@ -79,17 +79,17 @@ describe('inspectModelFolder', () => {
   it('picks fp32 when present, else another format, and honours an explicit dtype', () => {
     const both = folder('both', { 'config.json': CONFIG, 'tokenizer.json': '{}', 'onnx/model.onnx': 'x', 'onnx/model_quantized.onnx': 'x' });
     expect(inspectModelFolder(both)).toMatchObject({ dtype: 'fp32', hiddenSize: 8 });
-    expect(inspectModelFolder(both, 'q8').onnxFile).toBe(path.join(both, 'onnx', 'model_quantized.onnx'));
+    expect(inspectModelFolder(both, { dtype: 'q8' }).onnxFile).toBe(path.join(both, 'onnx', 'model_quantized.onnx'));
     const quantOnly = folder('quant-only', { 'config.json': CONFIG, 'tokenizer.json': '{}', 'onnx/model_quantized.onnx': 'x' });
     expect(inspectModelFolder(quantOnly).dtype).toBe('q8');
-    const error = failure(() => inspectModelFolder(quantOnly, 'fp32'));
+    const error = failure(() => inspectModelFolder(quantOnly, { dtype: 'fp32' }));
     expect(error.code).toBe('MODEL_NOT_FOUND');
     expect(error.details?.['found']).toEqual(['model_quantized.onnx']);
   });
 
   it('rejects an unknown dtype with CONFIG_INVALID', () => {
     const dir = folder('dtype', { 'config.json': CONFIG, 'tokenizer.json': '{}', 'onnx/model.onnx': 'x' });
-    expect(failure(() => inspectModelFolder(dir, 'fp64' as never)).code).toBe('CONFIG_INVALID');
+    expect(failure(() => inspectModelFolder(dir, { dtype: 'fp64' as never })).code).toBe('CONFIG_INVALID');
   });
 });
 
@@ -134,5 +134,36 @@ describe('TransformersEmbedder.load', () => {
   it('rejects a bad batch size before looking at the folder', async () => {
     const error = await TransformersEmbedder.load({ modelPath: path.join(root, 'anything'), maxBatchSize: 0 }).catch((e: unknown) => e);
     expect(isLatticeError(error, 'CONFIG_INVALID')).toBe(true);
+  });
+});
+
+describe('token limit of a model folder', () => {
+  const files = (config: Record<string, unknown>, extra: Record<string, string> = {}) => ({
+    'config.json': JSON.stringify({ hidden_size: 8, max_position_embeddings: 512, ...config }),
+    'tokenizer.json': '{}',
+    'onnx/model.onnx': 'x',
+    ...extra,
+  });
+
+  it("takes sentence_bert_config.json's max_seq_length first", () => {
+    const dir = folder('sbert', files({ _name_or_path: 'sentence-transformers/all-MiniLM-L6-v2' }, { 'sentence_bert_config.json': '{"max_seq_length": 128}' }));
+    expect(inspectModelFolder(dir)).toMatchObject({ maxTokens: 128, maxTokensSource: 'sentence_bert_config.json' });
+  });
+
+  it("uses the model card's length for a sentence-transformers export without that file", () => {
+    const dir = folder('card', files({ _name_or_path: 'sentence-transformers/all-MiniLM-L6-v2' }, { 'tokenizer_config.json': '{"model_max_length": 512}' }));
+    expect(inspectModelFolder(dir)).toMatchObject({ maxTokens: 256, maxTokensSource: 'model card' });
+  });
+
+  it("falls back to the tokenizer's length, capped by the position embeddings, ignoring a sentinel", () => {
+    expect(inspectModelFolder(folder('tok', files({}, { 'tokenizer_config.json': '{"model_max_length": 384}' })))).toMatchObject({ maxTokens: 384, maxTokensSource: 'tokenizer_config.json' });
+    expect(inspectModelFolder(folder('capped', files({}, { 'tokenizer_config.json': '{"model_max_length": 8192}' }))).maxTokens).toBe(512);
+    expect(inspectModelFolder(folder('sentinel', files({}, { 'tokenizer_config.json': '{"model_max_length": 1e30}' })))).toMatchObject({ maxTokens: 512, maxTokensSource: 'config.json' });
+  });
+
+  it('honours maxTokens and rejects one the model cannot read', () => {
+    const dir = folder('explicit', files({}));
+    expect(inspectModelFolder(dir, { maxTokens: 64 })).toMatchObject({ maxTokens: 64, maxTokensSource: 'option' });
+    for (const bad of [1, 513, 2.5]) expect(failure(() => inspectModelFolder(dir, { maxTokens: bad })).code).toBe('CONFIG_INVALID');
   });
 });

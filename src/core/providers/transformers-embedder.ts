@@ -1,117 +1,49 @@
 /**
- * Embeddings from a local ONNX model folder through `@huggingface/transformers`
- * (feature-extraction, mean pooling, unit length), without any network access:
- * remote models are switched off and the folder is checked before the library loads.
- * Why checked first: the library's own errors for a missing file are long and mention
- * downloads; ours name the folder, the missing file and the fix.
- * Invariants: the library is imported lazily (it is heavy and optional at run time);
- * `dimensions` is known once `load` resolves; vectors come back in input order.
+ * Embeddings from a local ONNX model folder through `@huggingface/transformers`, the way
+ * sentence-transformers computes them: word pieces cut at the model's maximum length (keeping the
+ * closing [SEP]), mean pooling over the real tokens, unit length. No network access: remote
+ * models are switched off and the folder is checked (onnx-model-folder.ts) before the library loads.
+ * Why not the library's feature-extraction pipeline: it truncates only at the tokenizer's
+ * `model_max_length` (512 for MiniLM, whose model card says 256) and drops [SEP] when it cuts.
+ * Invariants: the library is imported lazily (it is heavy and optional at run time); one forward
+ * pass runs at a time (a pass already uses every core); `dimensions` is known once `load`
+ * resolves; vectors come back in input order.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { LatticeError } from '../errors.js';
 import type { EmbedRequest, EmbedResult, Embedder } from '../types.js';
+import { inspectModelFolder, type ModelFolder, type OnnxDtype } from './onnx-model-folder.js';
+import { meanPoolNormalized, packBatch, type BatchShape, type TokenEncoding } from './token-batch.js';
 
-/** Weight formats transformers.js can load, by file-name suffix (`onnx/model<suffix>.onnx`). */
-export const ONNX_DTYPE_SUFFIX = {
-  fp32: '',
-  fp16: '_fp16',
-  q8: '_quantized',
-  int8: '_int8',
-  uint8: '_uint8',
-  q4: '_q4',
-  q4f16: '_q4f16',
-  bnb4: '_bnb4',
-} as const;
+export { ONNX_DTYPE_SUFFIX, SENTENCE_TRANSFORMERS_MAX_SEQ_LENGTH, inspectModelFolder } from './onnx-model-folder.js';
+export type { ModelFolder, MaxTokensSource, OnnxDtype } from './onnx-model-folder.js';
 
-export type OnnxDtype = keyof typeof ONNX_DTYPE_SUFFIX;
+/**
+ * Texts per forward pass when none is given. Measured on SciFact (title + abstract, cut at 256
+ * word pieces), all-MiniLM-L6-v2 int8 on 2 cores: see scripts/bench-transformers-embedder.ts.
+ */
+export const DEFAULT_TRANSFORMERS_BATCH_SIZE = 16;
 
 export interface TransformersEmbedderOptions {
   /** Folder with config.json, tokenizer.json and onnx/model*.onnx (a transformers.js export). */
   modelPath: string;
-  /** Weight format; default: fp32 when onnx/model.onnx exists, else the first format present. */
+  /** Weight format; default: fp32 when onnx/model.onnx exists, else the first format present (q8 for model_quantized.onnx). */
   dtype?: OnnxDtype | undefined;
-  /** Texts per forward pass. Default 32. */
+  /** Texts per forward pass. Defaults to DEFAULT_TRANSFORMERS_BATCH_SIZE. */
   maxBatchSize?: number | undefined;
+  /**
+   * Most word pieces per text, special tokens included. Default: the model's own limit
+   * (sentence_bert_config.json, else the model card, else tokenizer_config.json; see inspectModelFolder).
+   */
+  maxTokens?: number | undefined;
 }
 
-export interface ModelFolder {
-  /** Absolute folder path. */
-  folder: string;
-  dtype: OnnxDtype;
-  /** Absolute path of the ONNX file that will be loaded. */
-  onnxFile: string;
-  /** `hidden_size` from config.json when present. */
-  hiddenSize: number | undefined;
+/** What one forward pass needs from the library, resolved once at load. */
+interface Runtime {
+  encode(texts: string[]): TokenEncoding[];
+  forward(inputs: Record<string, BigInt64Array>, rows: number, length: number): Promise<{ dims: number[]; data: ArrayLike<number> }>;
+  shape: BatchShape;
 }
-
-const HINT = 'Pass the path of a local transformers.js model folder (config.json, tokenizer.json, onnx/model.onnx); lattice never downloads models.';
-
-function notFound(message: string, details: Record<string, unknown>, cause?: unknown): LatticeError {
-  return new LatticeError('MODEL_NOT_FOUND', message, { hint: HINT, details, ...(cause !== undefined ? { cause } : {}) });
-}
-
-/** Checks that `modelPath` looks like a loadable model folder and picks the ONNX file; MODEL_NOT_FOUND otherwise. */
-export function inspectModelFolder(modelPath: string, dtype?: OnnxDtype): ModelFolder {
-  if (!modelPath || typeof modelPath !== 'string') throw notFound('No model folder was given for the transformers embedder.', {});
-  const folder = path.resolve(modelPath);
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(folder);
-  } catch {
-    throw notFound(`Model folder "${modelPath}" does not exist.`, { modelPath: folder });
-  }
-  if (!stat.isDirectory()) throw notFound(`Model path "${modelPath}" is a file, not a model folder.`, { modelPath: folder });
-
-  const configPath = path.join(folder, 'config.json');
-  if (!fs.existsSync(configPath)) throw notFound(`Model folder "${modelPath}" has no config.json.`, { modelPath: folder, missing: 'config.json' });
-  let config: { hidden_size?: unknown };
-  try {
-    config = JSON.parse(fs.readFileSync(configPath, 'utf8')) as { hidden_size?: unknown };
-  } catch (error) {
-    throw notFound(`config.json in model folder "${modelPath}" is not valid JSON.`, { modelPath: folder }, error);
-  }
-  if (!fs.existsSync(path.join(folder, 'tokenizer.json'))) {
-    throw notFound(`Model folder "${modelPath}" has no tokenizer.json.`, { modelPath: folder, missing: 'tokenizer.json' });
-  }
-
-  const onnxDir = path.join(folder, 'onnx');
-  const present = fs.existsSync(onnxDir) ? fs.readdirSync(onnxDir).filter((f) => f.endsWith('.onnx')) : [];
-  const fileFor = (d: OnnxDtype): string => `model${ONNX_DTYPE_SUFFIX[d]}.onnx`;
-  let chosen: OnnxDtype | undefined;
-  if (dtype !== undefined) {
-    if (!(dtype in ONNX_DTYPE_SUFFIX)) {
-      throw new LatticeError('CONFIG_INVALID', `Unknown ONNX weight format "${String(dtype)}".`, {
-        hint: `Use one of ${Object.keys(ONNX_DTYPE_SUFFIX).join(', ')}.`,
-      });
-    }
-    if (!present.includes(fileFor(dtype))) {
-      throw notFound(`Model folder "${modelPath}" has no onnx/${fileFor(dtype)} for weight format ${dtype}.`, {
-        modelPath: folder,
-        missing: `onnx/${fileFor(dtype)}`,
-        found: present,
-      });
-    }
-    chosen = dtype;
-  } else {
-    chosen = (Object.keys(ONNX_DTYPE_SUFFIX) as OnnxDtype[]).find((d) => present.includes(fileFor(d)));
-  }
-  if (chosen === undefined) {
-    const stray = fs.readdirSync(folder).filter((f) => f.endsWith('.onnx'));
-    throw notFound(
-      `Model folder "${modelPath}" has no ONNX weights in onnx/${stray.length > 0 ? ` (found ${stray.join(', ')} beside config.json; move them into onnx/)` : ''}.`,
-      { modelPath: folder, missing: 'onnx/model.onnx', found: present },
-    );
-  }
-  return {
-    folder,
-    dtype: chosen,
-    onnxFile: path.join(onnxDir, fileFor(chosen)),
-    hiddenSize: typeof config.hidden_size === 'number' ? config.hidden_size : undefined,
-  };
-}
-
-type Extractor = (texts: string[], options: { pooling: 'mean'; normalize: boolean }) => Promise<{ dims: number[]; data: ArrayLike<number> }>;
 
 /** Embedder running a local ONNX model in-process; provider `transformers`. Create with `TransformersEmbedder.load`. */
 export class TransformersEmbedder implements Embedder {
@@ -121,26 +53,29 @@ export class TransformersEmbedder implements Embedder {
   readonly dimensions: number;
   readonly maxBatchSize: number;
   readonly folder: ModelFolder;
+  /** Texts cut at `folder.maxTokens` so far. */
+  truncatedTexts = 0;
 
-  private readonly extractor: Extractor;
+  private readonly runtime: Runtime;
+  private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(folder: ModelFolder, extractor: Extractor, dimensions: number, maxBatchSize: number) {
+  private constructor(folder: ModelFolder, runtime: Runtime, dimensions: number, maxBatchSize: number) {
     this.folder = folder;
     this.modelId = path.basename(folder.folder);
-    this.extractor = extractor;
+    this.runtime = runtime;
     this.dimensions = dimensions;
     this.maxBatchSize = maxBatchSize;
   }
 
-  /** Checks the folder, loads the model offline and learns its vector length from one probe text. */
+  /** Checks the folder, loads the tokenizer and the model offline and learns the vector length from one probe text. */
   static async load(options: TransformersEmbedderOptions): Promise<TransformersEmbedder> {
-    const maxBatchSize = options.maxBatchSize ?? 32;
+    const maxBatchSize = options.maxBatchSize ?? DEFAULT_TRANSFORMERS_BATCH_SIZE;
     if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) {
       throw new LatticeError('CONFIG_INVALID', `Embedding batch size must be a positive integer, got ${String(options.maxBatchSize)}.`, {
-        hint: 'Pass a batch size such as 32.',
+        hint: `Pass a batch size such as ${DEFAULT_TRANSFORMERS_BATCH_SIZE}.`,
       });
     }
-    const folder = inspectModelFolder(options.modelPath, options.dtype);
+    const folder = inspectModelFolder(options.modelPath, { dtype: options.dtype, maxTokens: options.maxTokens });
 
     let library: typeof import('@huggingface/transformers');
     try {
@@ -151,7 +86,7 @@ export class TransformersEmbedder implements Embedder {
         cause: error,
       });
     }
-    const { env, pipeline } = library;
+    const { env, AutoTokenizer, AutoModel, Tensor } = library;
     env.allowRemoteModels = false;
     env.allowLocalModels = true;
     const name = path.basename(folder.folder);
@@ -161,55 +96,91 @@ export class TransformersEmbedder implements Embedder {
     env.localModelPath = `${path.dirname(folder.folder)}${path.sep}`;
     const modelRef = usableName ? name : folder.folder;
 
-    let extractor: Extractor;
+    let runtime: Runtime;
     try {
-      const loaded = await pipeline('feature-extraction', modelRef, { local_files_only: true, dtype: folder.dtype });
-      extractor = loaded as unknown as Extractor;
+      const tokenizer = await AutoTokenizer.from_pretrained(modelRef, { local_files_only: true });
+      const model = await AutoModel.from_pretrained(modelRef, { local_files_only: true, dtype: folder.dtype });
+      const specialIds = new Set<number>((tokenizer.all_special_ids as unknown as number[] | undefined) ?? []);
+      runtime = {
+        encode: (texts) => rowsOf(tokenizer(texts, { add_special_tokens: true, return_tensor: false }) as unknown as Record<string, number[][]>, texts.length),
+        forward: async (inputs, rows, length) => {
+          const feeds: Record<string, InstanceType<typeof Tensor>> = {};
+          for (const [input, ids] of Object.entries(inputs)) feeds[input] = new Tensor('int64', ids, [rows, length]);
+          const out = (await model(feeds)) as Record<string, { dims: number[]; data: ArrayLike<number> } | undefined>;
+          const hidden = out['last_hidden_state'] ?? out['token_embeddings'];
+          if (!hidden) throw new Error(`the model returned ${Object.keys(out).join(', ')}, not last_hidden_state`);
+          return hidden;
+        },
+        shape: { maxTokens: folder.maxTokens, padId: typeof tokenizer.pad_token_id === 'number' ? tokenizer.pad_token_id : 0, specialIds },
+      };
     } catch (error) {
-      throw notFound(
-        `Could not load the model in "${options.modelPath}": ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
-        { modelPath: folder.folder, onnxFile: folder.onnxFile },
-        error,
-      );
+      throw notLoaded(options.modelPath, folder, error);
     }
     let dimensions: number;
     try {
-      const probe = await extractor(['dimension probe'], { pooling: 'mean', normalize: true });
-      dimensions = probe.dims[probe.dims.length - 1] ?? 0;
+      const batch = packBatch(runtime.encode(['dimension probe']), runtime.shape);
+      const hidden = await runtime.forward(batch.inputs, batch.rows, batch.length);
+      dimensions = hidden.dims[hidden.dims.length - 1] ?? 0;
     } catch (error) {
-      throw notFound(`The model in "${options.modelPath}" loaded but failed on a probe text.`, { modelPath: folder.folder }, error);
+      throw new LatticeError('MODEL_NOT_FOUND', `The model in "${options.modelPath}" loaded but failed on a probe text.`, {
+        hint: 'Check that the model folder holds a complete feature-extraction export (inputs input_ids and attention_mask, output last_hidden_state).',
+        details: { modelPath: folder.folder },
+        cause: error,
+      });
     }
-    if (!(dimensions > 0)) throw notFound(`The model in "${options.modelPath}" produced empty vectors.`, { modelPath: folder.folder });
-    return new TransformersEmbedder(folder, extractor, dimensions, maxBatchSize);
+    if (!(dimensions > 0)) throw notLoaded(options.modelPath, folder, new Error('the model produced empty vectors'));
+    return new TransformersEmbedder(folder, runtime, dimensions, maxBatchSize);
   }
 
   async doEmbed(request: EmbedRequest): Promise<EmbedResult> {
     const out: Float32Array[] = [];
     for (let start = 0; start < request.values.length; start += this.maxBatchSize) {
       if (request.abortSignal?.aborted) throw request.abortSignal.reason;
-      const batch = request.values.slice(start, start + this.maxBatchSize);
-      let tensor: { dims: number[]; data: ArrayLike<number> };
-      try {
-        tensor = await this.extractor(batch, { pooling: 'mean', normalize: true });
-      } catch (error) {
-        throw new LatticeError('MODEL_SERVER_ERROR', `The local model "${this.modelId}" failed to embed a batch of ${batch.length} texts.`, {
-          hint: 'Check that the model folder holds a complete feature-extraction export.',
-          details: { modelPath: this.folder.folder },
-          cause: error,
-        });
-      }
-      const d = tensor.dims[tensor.dims.length - 1] ?? 0;
-      if (d !== this.dimensions || tensor.data.length !== batch.length * d) {
-        throw new LatticeError('MODEL_BAD_OUTPUT', `The local model "${this.modelId}" returned vectors of shape [${tensor.dims.join(', ')}], expected [${batch.length}, ${this.dimensions}].`, {
-          details: { modelPath: this.folder.folder },
-        });
-      }
-      for (let i = 0; i < batch.length; i++) {
-        const vector = new Float32Array(d);
-        for (let j = 0; j < d; j++) vector[j] = tensor.data[i * d + j]!;
-        out.push(vector);
-      }
+      const texts = request.values.slice(start, start + this.maxBatchSize);
+      out.push(...(await this.serialised(() => this.embedBatch(texts))));
     }
     return { embeddings: out };
   }
+
+  private async embedBatch(texts: string[]): Promise<Float32Array[]> {
+    let hidden: { dims: number[]; data: ArrayLike<number> };
+    const batch = packBatch(this.runtime.encode(texts), this.runtime.shape);
+    try {
+      hidden = await this.runtime.forward(batch.inputs, batch.rows, batch.length);
+    } catch (error) {
+      throw new LatticeError('MODEL_SERVER_ERROR', `The local model "${this.modelId}" failed to embed a batch of ${texts.length} texts.`, {
+        hint: 'Check that the model folder holds a complete feature-extraction export.',
+        details: { modelPath: this.folder.folder },
+        cause: error,
+      });
+    }
+    const [rows, length, d] = hidden.dims;
+    if (hidden.dims.length !== 3 || rows !== batch.rows || length !== batch.length || d !== this.dimensions) {
+      throw new LatticeError('MODEL_BAD_OUTPUT', `The local model "${this.modelId}" returned token vectors of shape [${hidden.dims.join(', ')}], expected [${batch.rows}, ${batch.length}, ${this.dimensions}].`, {
+        details: { modelPath: this.folder.folder },
+      });
+    }
+    this.truncatedTexts += batch.truncated;
+    return meanPoolNormalized(hidden.data, batch.rows, batch.length, this.dimensions, batch.mask);
+  }
+
+  /** Runs `task` after every pass already queued (embedAll keeps several batches in flight). */
+  private serialised<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** Batched encodings come back as { input name: rows }; the batch packer takes one encoding per text. */
+function rowsOf(columns: Record<string, number[][]>, count: number): TokenEncoding[] {
+  return Array.from({ length: count }, (_, r) => Object.fromEntries(Object.entries(columns).map(([input, rows]) => [input, rows[r] ?? []])));
+}
+
+function notLoaded(modelPath: string, folder: ModelFolder, error: unknown): LatticeError {
+  return new LatticeError('MODEL_NOT_FOUND', `Could not load the model in "${modelPath}": ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, {
+    hint: 'Pass the path of a local transformers.js model folder (config.json, tokenizer.json, onnx/model.onnx); lattice never downloads models.',
+    details: { modelPath: folder.folder, onnxFile: folder.onnxFile },
+    cause: error,
+  });
 }
