@@ -43,16 +43,33 @@ export type {
   RerankSystemOptions,
 } from './run-eval.js';
 
+export { hybridSystem } from './hybrid-system.js';
+
 export { renderEvalReport, textTable, markdownTable, metric, cost, ms } from './render-report.js';
 
 export { svgLineChart, niceTicks } from './svg-line-chart.js';
 export type { LineSeries, LineChartOptions } from './svg-line-chart.js';
 
-export { SimulatedJudge, simulateSlate, DEFAULT_SIMULATED_JUDGE_PARAMS } from '../core/providers/simulated-judge.js';
+export { SimulatedJudge, simulateSlate, DEFAULT_SIMULATED_JUDGE_PARAMS } from './simulated-judge.js';
 export type {
   SimulatedJudgeParams,
   SimulatedJudgeOptions,
   SimulatedJudgeTree,
   SimulatedQrels,
   SimulatedSlate,
-} from '../core/providers/simulated-judge.js';
+} from './simulated-judge.js';
+
+// Engine internals the benchmarks time or hold fixed (scripts/bench-kmeans.ts, scripts/bench-quality.ts).
+export { kmeans } from '../../indexer/cluster/kmeans.js';
+export type { KMeansOptions, KMeansResult } from '../../indexer/cluster/kmeans.js';
+export { balancedKMeans } from '../../indexer/cluster/balanced-kmeans.js';
+export type { BalancedKMeansOptions, BalancedKMeansResult } from '../../indexer/cluster/balanced-kmeans.js';
+export { partitionBalanced } from '../../indexer/cluster/balanced-partition.js';
+export { splitTopDown, isClusterLeaf } from '../../indexer/cluster/top-down-split.js';
+export type { ClusterTree } from '../../indexer/cluster/top-down-split.js';
+export { inertiaOf } from '../../indexer/cluster/geometry.js';
+export { createRng, gaussian } from '../core/math/random.js';
+export type { Rng } from '../core/math/random.js';
+export { Bm25Index, BM25_DEFAULTS } from '../core/lexical/bm25.js';
+export { LEXICAL_JUDGE_DENSITY } from '../core/providers/lexical-judge.js';
+export { median, sortedCopy, nearestRankQuantile } from '../core/math/stats.js';
