@@ -4,22 +4,25 @@
  * Corpora come from scripts/synthetic-corpus.ts (real collections first, then varied copies). Prints seconds, peak RSS, documents/second and the growth
  * exponent between sizes (1.0 is linear; n log n from 10k to 100k is about 1.1).
  *
- * Usage: npx tsc -p . && node dist/scripts/bench-build.js [--sizes 1000,10000,100000] [--strategy bottom-up] [--runs 1]
+ * Writes the figures to docs/benchmarks/build.json (--json).
+ *
+ * Usage: npx tsc -p . && node dist/scripts/bench-build.js [--sizes 1000,10000,100000] [--strategy bottom-up] [--runs 1] [--json FILE]
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { arg, median, writeCorpus } from './synthetic-corpus.js';
+import { parseArgs } from 'node:util';
+import { median } from '../src/eval/index.js';
+import { repoRoot, writeCorpus } from './synthetic-corpus.js';
 
-function child(): void {
-  // Runs one build in this process and prints its figures as one JSON line.
-  const [, , , input, output, strategy] = process.argv;
+/** Runs one build in this process and prints its figures as one JSON line. */
+function child(input: string, output: string, strategy: string): void {
   void (async () => {
-    const { buildIndex } = await import('../indexer/build.js');
+    const { buildIndex } = await import('../src/index.js');
     const started = performance.now();
-    const report = await buildIndex({ input: input!, output: output!, strategy: strategy as 'bottom-up' | 'top-down', force: true });
+    const report = await buildIndex({ input, output, strategy: strategy as 'bottom-up' | 'top-down', force: true });
     const seconds = (performance.now() - started) / 1000;
     const maxRssMb = process.resourceUsage().maxRSS / 1024;
     const r = report as { documents: number; nodes: number; depth: number };
@@ -27,12 +30,28 @@ function child(): void {
   })();
 }
 
+const { values, positionals } = parseArgs({
+  strict: true,
+  allowPositionals: true,
+  options: {
+    sizes: { type: 'string', default: '1000,10000,100000' },
+    strategy: { type: 'string', default: 'bottom-up' },
+    runs: { type: 'string', default: '1' },
+    json: { type: 'string', default: path.join(repoRoot, 'docs/benchmarks/build.json') },
+    /** Internal: the parent starts one child per build, `--child <corpus> <index> <strategy>`. */
+    child: { type: 'boolean', default: false },
+  },
+});
+
 function parent(): void {
-  const sizes = arg('sizes', '1000,10000,100000').split(',').map(Number);
-  const strategy = arg('strategy', 'bottom-up');
-  const runs = Number(arg('runs', '1'));
+  const sizes = values.sizes.split(',').map(Number);
+  const strategy = values.strategy;
+  const runs = Number(values.runs);
+  if (!sizes.every((n) => Number.isInteger(n) && n > 0) || !(Number.isInteger(runs) && runs > 0)) {
+    throw new Error(`--sizes needs positive whole numbers and --runs a positive whole number, got ${values.sizes} and ${values.runs}`);
+  }
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lattice-bench-build-'));
-  const rows: { n: number; seconds: number; rss: number; nodes: number; depth: number }[] = [];
+  const rows: { n: number; seconds: number; rss: number; nodes: number; depth: number; runs: { seconds: number; maxRssMb: number }[] }[] = [];
   console.log(`bench-build: strategy ${strategy}, ${runs} run(s) per size, node ${process.version}, ${os.cpus().length} cores`);
   for (const n of sizes) {
     const corpus = path.join(work, `corpus-${n}.jsonl`);
@@ -50,18 +69,28 @@ function parent(): void {
     }
     const seconds = median(results.map((x) => x.seconds));
     const rss = median(results.map((x) => x.maxRssMb));
-    rows.push({ n, seconds, rss, nodes: results[0]!.nodes, depth: results[0]!.depth });
+    rows.push({ n, seconds, rss, nodes: results[0]!.nodes, depth: results[0]!.depth, runs: results.map((x) => ({ seconds: x.seconds, maxRssMb: x.maxRssMb })) });
     console.log(`  ${String(n).padStart(7)} docs  ${seconds.toFixed(1).padStart(6)} s  ${rss.toFixed(0).padStart(5)} MB peak RSS  ${Math.round(n / seconds).toString().padStart(6)} docs/s  (${results[0]!.nodes} nodes, depth ${results[0]!.depth})`);
   }
+  const growth: { from: number; to: number; exponent: number; nLogN: number }[] = [];
   for (let i = 1; i < rows.length; i++) {
     const a = rows[i - 1]!;
     const b = rows[i]!;
     const exponent = Math.log(b.seconds / a.seconds) / Math.log(b.n / a.n);
     const nlogn = Math.log((b.n * Math.log(b.n)) / (a.n * Math.log(a.n))) / Math.log(b.n / a.n);
+    growth.push({ from: a.n, to: b.n, exponent, nLogN: nlogn });
     console.log(`  growth ${a.n} → ${b.n}: time ∝ n^${exponent.toFixed(2)} (n log n would be n^${nlogn.toFixed(2)})`);
   }
   fs.rmSync(work, { recursive: true, force: true });
+  const json = path.resolve(values.json);
+  fs.mkdirSync(path.dirname(json), { recursive: true });
+  const machine = { cores: os.cpus().length, node: process.version };
+  fs.writeFileSync(json, `${JSON.stringify({ generatedBy: 'scripts/bench-build.ts', machine, settings: { sizes, strategy, runs }, rows, growth }, null, 1)}\n`);
+  console.log(`wrote ${path.relative(process.cwd(), json)}`);
 }
 
-if (process.argv[2] === '--child') child();
-else parent();
+if (values.child) {
+  const [input, output, strategy] = positionals;
+  if (!input || !output || !strategy) throw new Error('--child needs <corpus> <index> <strategy>');
+  child(input, output, strategy);
+} else parent();

@@ -10,8 +10,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LocalEmbedder } from '../src/core/providers/local-embedder.js';
-import { createRng } from '../src/core/math/random.js';
+import { parseArgs } from 'node:util';
+import { LocalEmbedder } from '../src/index.js';
+import { createRng } from '../src/eval/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -91,19 +92,23 @@ function child(size: number, dimensions: number, datasets: string): void {
 }
 
 function main(): void {
-  const args = process.argv.slice(2);
-  const flag = (name: string): string | undefined => {
-    const i = args.indexOf(name);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  const dimensions = Number(flag('--dimensions') ?? 256);
-  const datasets = path.resolve(flag('--datasets') ?? path.resolve(findRepoRoot(here), '../shared/datasets'));
-  const childSize = flag('--child');
-  if (childSize !== undefined) {
-    child(Number(childSize), dimensions, datasets);
+  const { values } = parseArgs({
+    strict: true,
+    options: {
+      sizes: { type: 'string', default: '1000,10000,100000' },
+      dimensions: { type: 'string', default: '256' },
+      datasets: { type: 'string', default: path.resolve(findRepoRoot(here), '../shared/datasets') },
+      /** Internal: one size measured in a child process. */
+      child: { type: 'string' },
+    },
+  });
+  const dimensions = Number(values.dimensions);
+  const datasets = path.resolve(values.datasets);
+  if (values.child !== undefined) {
+    child(Number(values.child), dimensions, datasets);
     return;
   }
-  const sizes = (flag('--sizes') ?? '1000,10000,100000').split(',').map(Number);
+  const sizes = values.sizes.split(',').map(Number);
   console.log(`local embedder (LSA, ${dimensions} dims): fit, then doEmbed of every document; one process per size`);
   // CPU seconds are shown beside wall time because the machine may be shared.
   console.log('documents  vocabulary  dims  fit s (cpu s)  embed s  peak RSS MB (base)');

@@ -6,15 +6,17 @@
  * building, SQLite reads, calibration, path relevance, the frontier and the final ranking.
  * Target (issue 4): under 10 ms per iteration at 100k documents (1 % of a 1 s model round trip).
  *
- * Usage: npx tsc -p . && node dist/scripts/bench-query-index.js [--sizes 10000,100000] [--queries 100] [--keep DIR]
+ * Writes the figures to docs/benchmarks/query-index.json (--json).
+ *
+ * Usage: npx tsc -p . && node dist/scripts/bench-query-index.js [--sizes 10000,100000] [--queries 100] [--keep DIR] [--json FILE]
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildIndex } from '../indexer/build.js';
-import { openIndex } from '../src/api/lattice-index.js';
-import type { Judge, JudgeRequest, JudgeResult } from '../src/core/types.js';
-import { arg, datasetsDir, writeCorpus } from './synthetic-corpus.js';
+import { parseArgs } from 'node:util';
+import { buildIndex, openIndex, type Judge, type JudgeRequest, type JudgeResult } from '../src/index.js';
+import { median, nearestRankQuantile, sortedCopy } from '../src/eval/index.js';
+import { datasetsDir, repoRoot, writeCorpus } from './synthetic-corpus.js';
 
 /** Deterministic pseudo-scores in [0, 100], skewed low like a real judge's. */
 const instantJudge: Judge = {
@@ -34,15 +36,35 @@ const instantJudge: Judge = {
   },
 };
 
+/** Median and nearest-rank quantile, the conventions every benchmark here reports. */
 function percentile(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(p * (s.length - 1) + 0.5))]!;
+  return p === 0.5 ? median(values) : nearestRankQuantile(sortedCopy(values), p);
 }
 
+interface Spread {
+  median: number;
+  p95: number;
+}
+
+const spread = (values: number[]): Spread => ({ median: percentile(values, 0.5), p95: percentile(values, 0.95) });
+
 async function main(): Promise<void> {
-  const sizes = arg('sizes', '10000,100000').split(',').map(Number);
-  const queryCount = Number(arg('queries', '100'));
-  const keep = arg('keep', '');
+  const { values } = parseArgs({
+    strict: true,
+    options: {
+      sizes: { type: 'string', default: '10000,100000' },
+      queries: { type: 'string', default: '100' },
+      keep: { type: 'string', default: '' },
+      json: { type: 'string', default: path.join(repoRoot, 'docs/benchmarks/query-index.json') },
+    },
+  });
+  const sizes = values.sizes.split(',').map(Number);
+  const queryCount = Number(values.queries);
+  if (!sizes.every((n) => Number.isInteger(n) && n > 0) || !(Number.isInteger(queryCount) && queryCount > 0)) {
+    throw new Error(`--sizes and --queries need positive whole numbers, got ${values.sizes} and ${values.queries}`);
+  }
+  const keep = values.keep;
+  const rows: { documents: number; perQueryMs: Spread; perIterationMs: Spread; judgeMsMedian: number }[] = [];
   const work = keep || fs.mkdtempSync(path.join(os.tmpdir(), 'lattice-bench-query-'));
   fs.mkdirSync(work, { recursive: true });
   const queries = fs
@@ -77,6 +99,7 @@ async function main(): Promise<void> {
     }
     index.close();
     const fmt = (v: number) => v.toFixed(2).padStart(7);
+    rows.push({ documents: n, perQueryMs: spread(perQuery), perIterationMs: spread(perIteration), judgeMsMedian: percentile(judgeMs, 0.5) });
     console.log(
       `  ${String(n).padStart(7)} docs  per query: median ${fmt(percentile(perQuery, 0.5))} ms  p95 ${fmt(percentile(perQuery, 0.95))} ms` +
         `   per iteration: median ${fmt(percentile(perIteration, 0.5))} ms  p95 ${fmt(percentile(perIteration, 0.95))} ms` +
@@ -84,6 +107,11 @@ async function main(): Promise<void> {
     );
   }
   if (!keep) fs.rmSync(work, { recursive: true, force: true });
+  const json = path.resolve(values.json);
+  fs.mkdirSync(path.dirname(json), { recursive: true });
+  const machine = { cores: os.cpus().length, node: process.version };
+  fs.writeFileSync(json, `${JSON.stringify({ generatedBy: 'scripts/bench-query-index.ts', machine, settings: { sizes, queries: queries.length }, rows }, null, 1)}\n`);
+  console.log(`wrote ${path.relative(process.cwd(), json)}`);
 }
 
 await main();

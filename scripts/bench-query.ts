@@ -4,12 +4,16 @@
  * instantly with deterministic pseudo-scores (high along one target document's path, noise elsewhere).
  * Prints median and p95 of engine time (elapsed minus time awaiting the judge). Target: < 10 ms per
  * iteration at 100k documents.
- * Run: npx tsc -p . && node dist/scripts/bench-query.js [--queries 40]
+ * Writes the figures to docs/benchmarks/query.json (--json).
+ * Run: npx tsc -p . && node dist/scripts/bench-query.js [--queries 40] [--json FILE]
  */
-import { MemoryTree } from '../src/core/tree.js';
-import type { Judge, JudgeRequest, JudgeResult, TreeNode } from '../src/core/types.js';
-import { search } from '../traverser/search.js';
-import type { SearchOptions } from '../traverser/types.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { MemoryTree, search, type Judge, type JudgeRequest, type JudgeResult, type SearchOptions, type TreeNode } from '../src/index.js';
+import { median, nearestRankQuantile, sortedCopy } from '../src/eval/index.js';
+import { repoRoot } from './synthetic-corpus.js';
 
 interface Synthetic {
   tree: MemoryTree;
@@ -101,14 +105,22 @@ class InstantJudge implements Judge {
   }
 }
 
+/** Median and nearest-rank quantile, the conventions every benchmark here reports. */
 function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const at = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[at]!;
+  return q === 0.5 ? median(values) : nearestRankQuantile(sortedCopy(values), q);
 }
 
-async function bench(label: string, data: Synthetic, queries: number, options: Partial<SearchOptions>): Promise<void> {
+interface BenchRow {
+  documents: number;
+  label: string;
+  perQueryMs: { median: number; p95: number };
+  perIterationMs: { median: number; p95: number };
+  callsPerQuery: number;
+  targetInTop10: number;
+  queries: number;
+}
+
+async function bench(documents: number, label: string, data: Synthetic, queries: number, options: Partial<SearchOptions>): Promise<BenchRow> {
   const targets = new Map<string, number>();
   for (let q = 0; q < queries; q++) {
     const docId = data.docIds[Math.floor(noise(q, 17) * data.docIds.length)]!;
@@ -136,17 +148,32 @@ async function bench(label: string, data: Synthetic, queries: number, options: P
       ` | per iteration ms: median ${fmt(quantile(perIteration, 0.5))} p95 ${fmt(quantile(perIteration, 0.95))}` +
       ` | calls/query ${quantile(calls, 0.5)} | target in top-10 ${found}/${queries}`,
   );
+  return {
+    documents,
+    label,
+    perQueryMs: { median: quantile(perQuery, 0.5), p95: quantile(perQuery, 0.95) },
+    perIterationMs: { median: quantile(perIteration, 0.5), p95: quantile(perIteration, 0.95) },
+    callsPerQuery: quantile(calls, 0.5),
+    targetInTop10: found,
+    queries,
+  };
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const at = args.indexOf('--queries');
-  const queries = at >= 0 ? Number(args[at + 1]) : 40;
+  const { values } = parseArgs({
+    strict: true,
+    options: {
+      queries: { type: 'string', default: '40' },
+      json: { type: 'string', default: path.join(repoRoot, 'docs/benchmarks/query.json') },
+    },
+  });
+  const queries = Number(values.queries);
   if (!Number.isInteger(queries) || queries < 1) {
-    console.error(`--queries must be a positive integer, got ${args[at + 1]}`);
+    console.error(`--queries must be a positive integer, got ${values.queries}`);
     process.exitCode = 2;
     return;
   }
+  const rows: BenchRow[] = [];
   for (const [docs, levels] of [
     [10_000, 4],
     [100_000, 5],
@@ -154,12 +181,17 @@ async function main(): Promise<void> {
     const built = performance.now();
     const data = syntheticTree(10, levels);
     console.log(`\n${docs} documents, ${data.tree.size()} nodes (built in ${(performance.now() - built).toFixed(0)} ms), ${queries} queries`);
-    await bench('defaults (calibrated frontier)', data, queries, {});
-    await bench('raw frontier', data, queries, { frontierScores: 'raw' });
-    await bench('beam 4, 30 iterations', data, queries, { beamSize: 4, iterations: 30 });
+    rows.push(await bench(docs, 'defaults (calibrated frontier)', data, queries, {}));
+    rows.push(await bench(docs, 'raw frontier', data, queries, { frontierScores: 'raw' }));
+    rows.push(await bench(docs, 'beam 4, 30 iterations', data, queries, { beamSize: 4, iterations: 30 }));
     const excluded = data.docIds.filter((_, i) => i % 10 === 3);
-    await bench(`excludeIds (${excluded.length})`, data, queries, { excludeIds: excluded });
+    rows.push(await bench(docs, `excludeIds (${excluded.length})`, data, queries, { excludeIds: excluded }));
   }
+  const json = path.resolve(values.json);
+  fs.mkdirSync(path.dirname(json), { recursive: true });
+  const machine = { cores: os.cpus().length, node: process.version };
+  fs.writeFileSync(json, `${JSON.stringify({ generatedBy: 'scripts/bench-query.ts', machine, settings: { queries, branching: 10 }, rows }, null, 1)}\n`);
+  console.log(`wrote ${path.relative(process.cwd(), json)}`);
 }
 
 main().catch((error: unknown) => {

@@ -6,14 +6,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRng } from '../src/core/math/random.js';
+import { createRng } from '../src/eval/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The repository root: scripts run compiled from dist/scripts/, or from scripts/ as sources. */
 export const repoRoot = fs.existsSync(path.resolve(here, '../package.json')) ? path.resolve(here, '..') : path.resolve(here, '../..');
 export const datasetsDir = path.resolve(repoRoot, '..', 'shared', 'datasets');
-
-export { median } from '../src/core/math/stats.js';
 
 export interface BenchDoc {
   _id: string;
@@ -59,10 +57,4 @@ export function makeCorpus(n: number): BenchDoc[] {
 /** Writes makeCorpus(n) as JSONL. */
 export function writeCorpus(file: string, n: number): void {
   fs.writeFileSync(file, makeCorpus(n).map((d) => JSON.stringify(d)).join('\n') + '\n');
-}
-
-/** Value of `--name` on the command line, or the fallback. */
-export function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
 }
