@@ -9,6 +9,9 @@ export type { DryRunReport } from '../indexer/estimate-build.js';
 export { DEFAULT_BUILD_OPTIONS } from '../indexer/build-options.js';
 export type { BuildOptions, BuildStrategy, EmbedderName, SummarizerName, BuildParams } from '../indexer/build-options.js';
 export type { LoadIssue, LoadIssueKind } from '../indexer/load/index.js';
+/** The issues a build refused or skipped, as text: a count line, then one line per issue (file:line first). */
+export { formatIssues } from '../indexer/load/index.js';
+export type { FormatIssuesOptions } from '../indexer/load/index.js';
 
 export { openIndex, LatticeIndex, DEFAULT_SEED_WITH } from './api/lattice-index.js';
 export type {
@@ -29,6 +32,13 @@ export type { CheckReport, CheckResult, CheckProblem, CheckIndexOptions } from '
 export { search } from '../traverser/search.js';
 export { DEFAULT_SEARCH_OPTIONS } from '../traverser/types.js';
 export type { SearchOptions, SearchResult, SearchHit, SearchTrace, SearchBudget, TraceSlate, StopReason } from '../traverser/types.js';
+/**
+ * The calibration seam: slate-relative judge scores (0..1) in, one latent relevance per node out,
+ * as the tree search fits it after each iteration. For callers that judge their own slates (the
+ * flat rerank baseline of lattice/eval) and want scores on the search's scale.
+ */
+export { calibrate } from '../traverser/calibrate.js';
+export type { Observation, CalibrationMethod, CalibrationOptions, CalibrationFit } from '../traverser/calibrate.js';
 
 export { LatticeError, isLatticeError, ERROR_CODES } from './core/errors.js';
 export type { LatticeErrorCode } from './core/errors.js';
@@ -42,8 +52,11 @@ export { LocalEmbedder } from './core/providers/local-embedder.js';
 export { OpenAIEmbedder } from './core/providers/openai-embedder.js';
 export { ExtractiveSummarizer } from './core/providers/extractive-summarizer.js';
 export { LlmSummarizer } from './core/providers/llm-summarizer.js';
+export { EmbeddingJudge } from './core/providers/embedding-judge.js';
 export { ModelClient } from './core/providers/model-client.js';
-export { SimulatedJudge } from './core/providers/simulated-judge.js';
+export { DEFAULT_MODEL_CONNECTION } from './core/providers/model-settings.js';
+export type { ModelConnectionOptions } from './core/providers/model-settings.js';
+export type { JudgeName } from './core/providers/create-providers.js';
 
 export type {
   Judge,

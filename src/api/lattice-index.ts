@@ -13,11 +13,11 @@ import { LatticeError } from '../core/errors.js';
 import { IndexStore, type StoredDocument } from '../core/store/index-store.js';
 import { Bm25Index, bm25Text } from '../core/lexical/bm25.js';
 import { LexicalJudge } from '../core/providers/lexical-judge.js';
-import { LocalEmbedder } from '../core/providers/local-embedder.js';
 import { MemoryResponseCache } from '../core/providers/response-cache.js';
-import { createProviders, type JudgeName, type Providers } from '../core/providers/create-providers.js';
+import { createProviders, type EmbedderInfo, type JudgeName, type Providers } from '../core/providers/create-providers.js';
 import type { ModelConnectionOptions } from '../core/providers/model-settings.js';
 import { DenseIndex } from '../core/flat/dense-index.js';
+import { splitClusterText } from '../core/text/cluster-text.js';
 import { search as treeSearch } from '../../traverser/search.js';
 import { describeValue } from '../../traverser/options.js';
 import { DEFAULT_SEARCH_OPTIONS, type FlatFusion, type SearchHit, type SearchOptions, type SearchResult, type SearchTrace } from '../../traverser/types.js';
@@ -34,10 +34,14 @@ export type FlatRetriever = 'bm25' | 'dense';
  * OPENAI_API_KEY; `concurrency` 4, `maxRetries` 2, `timeoutMs` 60,000 by default, as for builds)
  * apply to the 'llm' judge. The API key is never written anywhere.
  */
-export interface OpenIndexOptions extends Omit<ModelConnectionOptions, 'embeddingModel'> {
+export interface OpenIndexOptions extends ModelConnectionOptions {
   /** Judge used by `search` unless a search names another. Defaults to 'lexical' (no model). */
   judge?: JudgeChoice;
-  /** Embedder for dense retrieval (and the 'embedding' judge) over an index built with a model embedder (local indexes need none). */
+  /**
+   * Embedder of dense retrieval and the 'embedding' judge: it must be the one the index was built
+   * with. Defaults to that one when it is built in: the stored local embedder, or the 'openai' /
+   * 'transformers' embedder with `embeddingModel` (default: the model the index records).
+   */
   embedder?: Embedder;
 }
 
@@ -158,7 +162,6 @@ export class LatticeIndex {
   private bm25: Bm25Index | undefined;
   private lexical: LexicalJudge | undefined;
   private dense: DenseIndex | undefined;
-  private embedder: Embedder | undefined;
   private readonly providers: Providers;
 
   /** @internal Use `openIndex`. */
@@ -168,7 +171,7 @@ export class LatticeIndex {
     this.options = options;
     this.providers = createProviders({
       ...options,
-      embedder: undefined,
+      builtWith: { file: store.file, embedder: store.getMeta<{ embedder?: EmbedderInfo }>('build_params')?.embedder },
       onRetry: (event) => {
         const scope = retryScope.getStore();
         if (scope) scope[event.code] = (scope[event.code] ?? 0) + 1;
@@ -176,7 +179,7 @@ export class LatticeIndex {
       // Query-time opens are read-only: answers are cached for the life of this handle only.
       cache: new MemoryResponseCache(),
       lexicalJudge: () => this.lexicalJudge(),
-      indexEmbedder: () => this.indexEmbedder(),
+      localEmbedderState: () => this.store.getBlob('embedder'),
       nodeVector: (id) => this.store.nodeEmbedding(id),
     });
   }
@@ -194,7 +197,7 @@ export class LatticeIndex {
     // Explicit `seeds` replace the default seeding; an explicit `seedWith` still applies (and wins).
     const seedWith = seedOption ?? (searchOptions.seeds === undefined ? DEFAULT_SEED_WITH : false);
     if (seedWith !== false) checkSeedWith(seedWith);
-    const judge = this.providers.judge(judgeChoice ?? this.options.judge);
+    const judge = await this.judge(judgeChoice);
     const exclude = new Set(searchOptions.excludeIds ?? []);
     const resolved: Partial<SearchOptions> = { ...searchOptions };
     if (judge.provider !== 'lexical' && !resolved.fallbackJudge) resolved.fallbackJudge = this.lexicalJudge();
@@ -228,7 +231,7 @@ export class LatticeIndex {
 
   /** Flat dense retrieval (cosine, HNSW) over the documents' stored embeddings. */
   async denseSearch(query: string, k = 10, exclude?: ReadonlySet<string>): Promise<FlatHit[]> {
-    const embedder = this.indexEmbedder();
+    const embedder = await this.providers.embedder();
     const { embeddings } = await embedder.doEmbed({ values: [query] });
     return this.denseIndex().search(embeddings[0]!, k, exclude);
   }
@@ -253,6 +256,15 @@ export class LatticeIndex {
   /** Children of a node, in order. */
   children(id: number): TreeNode[] {
     return this.store.children(id);
+  }
+
+  /**
+   * A cluster's summary and keyword profile apart (its `text`, as judges see it, holds both);
+   * for other nodes the summary is the node's text and there are no keywords. Throws INDEX_NODE_NOT_FOUND.
+   */
+  clusterSummary(id: number): { summary: string; keywords: string[] } {
+    const node = this.store.node(id);
+    return node.kind === 'cluster' ? splitClusterText(node.text) : { summary: node.text, keywords: [] };
   }
 
   /** Nodes from the root to `id`. */
@@ -320,6 +332,11 @@ export class LatticeIndex {
     this.store.close();
   }
 
+  /** The judge a search with `choice` uses (default: the one given to openIndex, else 'lexical'); one per name and handle. */
+  judge(choice?: JudgeChoice): Promise<Judge> {
+    return this.providers.judge(choice ?? this.options.judge);
+  }
+
   /**
    * The index's lexical judge (judge 'lexical', and the fallback for failed model slates): BM25
    * statistics of the corpus plus the clusters' keyword profiles. One per open index.
@@ -348,20 +365,6 @@ export class LatticeIndex {
   private denseIndex(): DenseIndex {
     this.dense ??= DenseIndex.fromStore(this.store);
     return this.dense;
-  }
-
-  /** The embedder the index's vectors were made with: the one passed to openIndex, else the stored local one. */
-  private indexEmbedder(): Embedder {
-    if (this.embedder) return this.embedder;
-    if (this.options.embedder) return (this.embedder = this.options.embedder);
-    const blob = this.store.getBlob('embedder');
-    if (!blob) {
-      const params = this.store.getMeta<{ embedder?: { provider: string; modelId: string } }>('build_params');
-      throw new LatticeError('CONFIG_MISSING', `${this.file} was built with the ${params?.embedder?.provider ?? 'a model'} embedder; dense search needs it to embed queries.`, {
-        hint: 'Pass the same embedder to openIndex({ embedder }), or use BM25 (fusion: "bm25").',
-      });
-    }
-    return (this.embedder = LocalEmbedder.deserialize(blob));
   }
 
   private withSource(hit: SearchHit): IndexHit {

@@ -5,22 +5,15 @@
  * Conventions (clig.dev): results on stdout, progress and messages on stderr, --json gives one
  * JSON document on stdout, usage errors exit 2, user-fixable errors exit 1.
  */
-import yargs, { type Argv } from 'yargs';
+import yargs from 'yargs';
 import { processIO, type CliIO } from './io.js';
+import type { CommandModule } from './command.js';
 import { reportError } from './output.js';
 import { buildCommand } from './commands/build.js';
 import { queryCommand } from './commands/query.js';
 import { inspectCommand } from './commands/inspect.js';
 import { evalCommand } from './commands/eval.js';
 import { checkCommand } from './commands/check.js';
-
-/** What every command module exports: yargs wiring plus a handler returning an exit code. */
-export interface CommandModule<A> {
-  command: string;
-  describe: string;
-  builder: (y: Argv) => Argv<A>;
-  handler: (args: A, io: CliIO) => Promise<number>;
-}
 
 const VERSION = '0.1.0';
 

@@ -4,7 +4,7 @@
  * one JSON object on stdout with --json; anything else is a bug and prints its stack with a
  * request to report it. Secrets never reach these strings (errors are built without them).
  */
-import { isLatticeError } from '../core/errors.js';
+import { isLatticeError } from '../index.js';
 import type { CliIO } from './io.js';
 
 /** Collapses whitespace and cuts to `max` characters with an ellipsis. */

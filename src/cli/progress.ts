@@ -4,7 +4,7 @@
  * Why: progress is data emitted by the library; only the CLI decides how it looks.
  * Everything goes to stderr so stdout stays clean for results and --json.
  */
-import type { ProgressEvent } from '../core/types.js';
+import type { ProgressEvent } from '../index.js';
 import type { CliIO } from './io.js';
 
 export interface ProgressRenderer {

@@ -4,8 +4,7 @@
  * calibrated latents that turned slate-relative scores into one ranking).
  * Titles and summaries are shortened so a hit reads in two or three lines.
  */
-import type { IndexSearchResult } from '../api/lattice-index.js';
-import type { TreeNode } from '../core/types.js';
+import type { IndexSearchResult, TreeNode } from '../index.js';
 import { formatInt, formatMs, shorten } from './output.js';
 
 export interface RenderOptions {

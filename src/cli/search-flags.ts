@@ -6,9 +6,7 @@
  * and DEFAULT_SEED_WITH decide, and the help quotes them from there.
  */
 import type { Argv } from 'yargs';
-import { DEFAULT_SEED_WITH, type IndexSearchOptions } from '../api/lattice-index.js';
-import { LatticeError } from '../core/errors.js';
-import { DEFAULT_SEARCH_OPTIONS as D } from '../../traverser/types.js';
+import { DEFAULT_SEARCH_OPTIONS as D, DEFAULT_SEED_WITH, LatticeError, type IndexSearchOptions } from '../index.js';
 
 export interface SearchFlags {
   beam?: number;

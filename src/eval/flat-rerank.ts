@@ -9,7 +9,7 @@
  */
 import { LatticeError } from '../core/errors.js';
 import { addUsage, emptyUsage, type Judge, type JudgeCandidate, type Usage } from '../core/types.js';
-import { calibrate, type CalibrationMethod, type Observation } from '../../traverser/calibrate.js';
+import { calibrate, type CalibrationMethod, type Observation } from '../index.js';
 import type { ScoredDoc } from './trec-ranking.js';
 
 export interface FlatRerankOptions {

@@ -11,8 +11,8 @@
 import { LatticeError } from '../core/errors.js';
 import { median, nearestRankQuantile, sortedCopy } from '../core/math/stats.js';
 import type { Judge, JudgeCandidate, ProgressListener } from '../core/types.js';
-import type { IndexSearchOptions, LatticeIndex } from '../api/lattice-index.js';
-import { SimulatedJudge, type SimulatedJudgeParams } from '../core/providers/simulated-judge.js';
+import type { IndexSearchOptions, JudgeChoice, LatticeIndex, ModelConnectionOptions } from '../index.js';
+import { SimulatedJudge, type SimulatedJudgeParams } from './simulated-judge.js';
 import { mrrAtK, ndcgAtK, recallAtK, type Qrels } from './metrics.js';
 import { loadEvalDataset, type EvalDataset, type EvalQuery } from './dataset.js';
 import { flatRerank } from './flat-rerank.js';
@@ -197,8 +197,8 @@ export function denseSystem(index: LatticeIndex, depth = FLAT_DEPTH): EvalSystem
 export interface TreeSystemOptions {
   name: string;
   description?: string;
-  /** 'lexical' / 'llm' use the index's own judges; a Judge object is used as is. */
-  judge: 'lexical' | 'llm' | Judge;
+  /** A judge name uses the index's own judge of that name; a Judge object is used as is. */
+  judge: JudgeChoice;
   /** Search options (the query id is set per query; topK is raised to at least 100 for Recall@100). */
   search?: IndexSearchOptions;
 }
@@ -244,9 +244,11 @@ export interface RerankSystemOptions {
   calibration?: 'joint' | 'none';
   /** Flat results considered. Defaults to 1,000. */
   depth?: number;
+  /** The flat ranking reranked: BM25 or dense with the index's embedder. Defaults to 'bm25'. */
+  flat?: 'bm25' | 'dense';
 }
 
-/** Flat BM25 top hits reranked by `judge` (see flat-rerank.ts). */
+/** Flat BM25 (or dense) top hits reranked by `judge` (see flat-rerank.ts). */
 export function rerankSystem(index: LatticeIndex, options: RerankSystemOptions): EvalSystem {
   const depth = options.depth ?? FLAT_DEPTH;
   const candidate = (docId: string): JudgeCandidate | undefined => {
@@ -258,10 +260,10 @@ export function rerankSystem(index: LatticeIndex, options: RerankSystemOptions):
     name: options.name,
     description:
       options.description ??
-      `BM25 flat top hits reranked by the ${options.judge.provider} judge, slates of ${options.slateSize}`,
+      `${options.flat === 'dense' ? 'dense' : 'BM25'} flat top hits reranked by the ${options.judge.provider} judge, slates of ${options.slateSize}`,
     run: async (query) => {
       const started = performance.now();
-      const flat = index.bm25Search(query.text, depth);
+      const flat = options.flat === 'dense' ? await index.denseSearch(query.text, depth) : index.bm25Search(query.text, depth);
       const calls = typeof options.calls === 'function' ? options.calls(query.id) : options.calls;
       const out = await flatRerank({
         judge: options.judge,
@@ -288,7 +290,7 @@ export function rerankSystem(index: LatticeIndex, options: RerankSystemOptions):
   };
 }
 
-/** A simulated judge over the index's tree that knows `qrels`; see src/core/providers/simulated-judge.ts. */
+/** A simulated judge over the index's tree that knows `qrels`; see src/eval/simulated-judge.ts. */
 export function simulatedJudgeFor(index: LatticeIndex, qrels: Qrels, params: SimulatedJudgeParams = {}): SimulatedJudge {
   return new SimulatedJudge({ qrels, tree: index.tree(), ...params });
 }
@@ -297,7 +299,7 @@ export function simulatedJudgeFor(index: LatticeIndex, qrels: Qrels, params: Sim
 // The `lattice eval` run
 // ---------------------------------------------------------------------------
 
-export type EvalJudgeName = 'lexical' | 'llm' | 'simulated';
+export type EvalJudgeName = 'lexical' | 'llm' | 'embedding' | 'simulated';
 export type EvalBaseline = 'bm25' | 'dense' | 'rerank';
 
 export interface RunEvalOptions {
@@ -315,8 +317,11 @@ export interface RunEvalOptions {
   search?: IndexSearchOptions;
   /** Noise model of the simulated judge (defaults: the published ones). */
   simulated?: SimulatedJudgeParams;
-  /** Chat model settings of the 'llm' judge (else env LATTICE_MODEL, OPENAI_BASE_URL, OPENAI_API_KEY). */
-  model?: { model?: string; baseURL?: string; apiKey?: string };
+  /**
+   * Model settings of the 'llm' judge when `index` is a file (an opened index keeps its own): each
+   * unset one falls back to the environment in `model.env` (process.env when absent), as openIndex does.
+   */
+  model?: ModelConnectionOptions;
   /** Baselines run after the tree search. Defaults to none. */
   baselines?: readonly EvalBaseline[];
   /** The rerank baseline's slates: size (default: the tree's mean slate size) and anchors (default 2). */
@@ -349,7 +354,7 @@ export interface EvalReport {
 
 /** Runs the tree search with the chosen judge and the chosen baselines on one dataset split. */
 export async function runEval(options: RunEvalOptions): Promise<EvalReport> {
-  const { openIndex } = await import('../api/lattice-index.js');
+  const { openIndex } = await import('../index.js');
   const dataset = loadEvalDataset(options.dataset, {
     ...(options.split !== undefined ? { split: options.split } : {}),
     ...(options.limit !== undefined ? { limit: options.limit } : {}),
@@ -357,15 +362,11 @@ export async function runEval(options: RunEvalOptions): Promise<EvalReport> {
   const owned = typeof options.index === 'string';
   const index =
     typeof options.index === 'string'
-      ? openIndex(options.index, {
-          ...(options.model?.model ? { model: options.model.model } : {}),
-          ...(options.model?.baseURL ? { baseURL: options.model.baseURL } : {}),
-          ...(options.model?.apiKey ? { apiKey: options.model.apiKey } : {}),
-        })
+      ? openIndex(options.index, options.model ?? {})
       : options.index;
   try {
     const judgeName = options.judge ?? 'lexical';
-    const judge: 'lexical' | 'llm' | Judge = judgeName === 'simulated' ? simulatedJudgeFor(index, dataset.qrels, options.simulated) : judgeName;
+    const judge: Exclude<EvalJudgeName, 'simulated'> | Judge = judgeName === 'simulated' ? simulatedJudgeFor(index, dataset.qrels, options.simulated) : judgeName;
     const concurrency = options.concurrency ?? (judgeName === 'llm' ? 4 : 1);
     const common = {
       concurrency,
@@ -386,10 +387,11 @@ export async function runEval(options: RunEvalOptions): Promise<EvalReport> {
     if (baselines.has('bm25')) systems.push(await evaluateSystem(bm25System(index), dataset, common));
     if (baselines.has('dense')) systems.push(await evaluateSystem(denseSystem(index), dataset, common));
     if (baselines.has('rerank')) {
-      const rerankJudge = typeof judge === 'object' ? judge : judgeName === 'lexical' ? index.lexicalJudge() : undefined;
+      // Not with the LLM judge: the equal-call rerank would double a paid run.
+      const rerankJudge = typeof judge === 'object' ? judge : judge !== 'llm' ? await index.judge(judge) : undefined;
       if (!rerankJudge) {
-        throw new LatticeError('CONFIG_INVALID', 'The rerank baseline is available with the lexical and simulated judges only.', {
-          hint: 'Use --judge simulated (or lexical) with --baseline rerank.',
+        throw new LatticeError('CONFIG_INVALID', 'The rerank baseline is available with the lexical, embedding and simulated judges only.', {
+          hint: 'Use --judge simulated (or lexical, or embedding) with --baseline rerank.',
         });
       }
       const callsByQuery = new Map((tree?.perQuery ?? []).map((q) => [q.id, q.calls]));
@@ -415,10 +417,13 @@ export async function runEval(options: RunEvalOptions): Promise<EvalReport> {
     for (const judged of dataset.qrels.values()) {
       for (const [docId, grade] of judged) if (grade > 0 && !index.documentNode(docId)) relevantNotIndexed++;
     }
-    const judgeInfo =
-      typeof judge === 'object'
-        ? { name: judgeName, provider: judge.provider, modelId: judge.modelId, ...(judge instanceof SimulatedJudge ? { params: { ...judge.params } } : {}) }
-        : { name: judgeName, provider: judgeName, modelId: judgeName === 'lexical' ? 'bm25' : options.model?.model ?? process.env['LATTICE_MODEL'] ?? '' };
+    const used = typeof judge === 'object' ? judge : await index.judge(judge);
+    const judgeInfo = {
+      name: judgeName,
+      provider: used.provider,
+      modelId: used.modelId,
+      ...(used instanceof SimulatedJudge ? { params: { ...used.params } } : {}),
+    };
     return {
       index: { file: index.file, documents: stats.documents, nodes: stats.nodes, depth: stats.depth },
       dataset: {

@@ -7,9 +7,9 @@
  * s ~ U(0.6, 1.2), o ~ U(-15, 15); score = clip(100·(s·rel + noise) + o, 0, 100), noise ~ N(0, 0.15)
  * on leaves, N(0, 0.25) on inner nodes. Invariant: a slate's scores depend only on (seed, query id, node ids).
  */
-import { LatticeError } from '../errors.js';
-import { createRng, gaussian, type Rng } from '../math/random.js';
-import type { Judge, JudgeCandidate, JudgeRequest, JudgeResult, TreeNode } from '../types.js';
+import { LatticeError } from '../core/errors.js';
+import { createRng, gaussian, type Rng } from '../core/math/random.js';
+import type { Judge, JudgeCandidate, JudgeRequest, JudgeResult, TreeNode } from '../core/types.js';
 
 /** Query id -> document id -> relevance grade (BEIR qrels; grade > 0 is relevant). */
 export type SimulatedQrels = ReadonlyMap<string, ReadonlyMap<string, number>>;

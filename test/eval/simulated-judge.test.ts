@@ -3,7 +3,7 @@ import { createRng } from '../../src/core/math/random.js';
 import { MemoryTree } from '../../src/core/tree.js';
 import type { JudgeCandidate, TreeNode } from '../../src/core/types.js';
 import { isLatticeError } from '../../src/core/errors.js';
-import { DEFAULT_SIMULATED_JUDGE_PARAMS, SimulatedJudge, simulateSlate } from '../../src/core/providers/simulated-judge.js';
+import { DEFAULT_SIMULATED_JUDGE_PARAMS, SimulatedJudge, simulateSlate } from '../../src/eval/simulated-judge.js';
 
 function node(id: number, parentId: number | null, kind: TreeNode['kind'], docId: string | null, numChildren: number, depth: number): TreeNode {
   return {

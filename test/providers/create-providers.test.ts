@@ -53,25 +53,40 @@ describe('createProviders', () => {
     expect(isLatticeError(thrown(() => createProviders({ env, judge: 'llm' }).check()), 'CONFIG_MISSING')).toBe(true);
   });
 
-  it('refuses unknown names with CONFIG_INVALID listing the choices', () => {
-    const error = thrown(() => createProviders({ lexicalJudge: () => lexical }).judge('oracle' as never));
+  it('refuses unknown names with CONFIG_INVALID listing the choices', async () => {
+    const error = await createProviders({ lexicalJudge: () => lexical }).judge('oracle' as never).catch((e: unknown) => e);
     expect(isLatticeError(error, 'CONFIG_INVALID')).toBe(true);
     expect((error as { hint: string }).hint).toBe('Use --judge lexical, llm, embedding.');
   });
 
-  it("builds the 'llm' judge with the lexical fallback and the 'embedding' judge on the index's embedder, once each", () => {
+  it("builds the 'llm' judge with the lexical fallback and the 'embedding' judge on the index's embedder, once each", async () => {
     const texts = ['folate lowers homocysteine', 'aspirin and platelets', 'homocysteine and vitamin b12', 'platelet aggregation'];
     const { embedder } = LocalEmbedder.fitEmbed(texts, { dimensions: 2, seed: 1 });
     const providers = createProviders({
       env: { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', LATTICE_MODEL: 'chat' },
       lexicalJudge: () => lexical,
-      indexEmbedder: () => embedder,
+      builtWith: { file: 'x.db', embedder: { provider: 'local', modelId: 'lsa', dimensions: 2 } },
+      localEmbedderState: () => embedder.serialize(),
     });
-    expect(providers.judge()).toBe(lexical);
-    const llm = providers.judge('llm');
+    expect(await providers.judge()).toBe(lexical);
+    const llm = await providers.judge('llm');
     expect(llm.modelId).toBe('chat');
-    expect(providers.judge('llm')).toBe(llm);
-    expect(providers.judge('embedding').modelId).toBe(`${embedder.provider}:${embedder.modelId}`);
-    expect(isLatticeError(thrown(() => createProviders().judge('embedding')), 'CONFIG_MISSING')).toBe(true);
+    expect(await providers.judge('llm')).toBe(llm);
+    const byEmbedding = await providers.judge('embedding');
+    expect(byEmbedding.modelId).toBe(`local:${embedder.modelId}`);
+    expect(await providers.judge('embedding')).toBe(byEmbedding);
+    const scored = await byEmbedding.doJudge({ query: 'homocysteine', candidates: [{ nodeId: 1, title: '', text: texts[2]! }, { nodeId: 2, title: '', text: texts[1]! }] } as never);
+    expect(scored.scores).toHaveLength(2);
+  });
+
+  it("uses the embedder an index records: a missing model name or an unknown provider is CONFIG_MISSING", async () => {
+    const env = { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', LATTICE_EMBEDDING_MODEL: 'from-env' };
+    const openai = createProviders({ env, builtWith: { file: 'a.db', embedder: { provider: 'openai', modelId: 'recorded-model', dimensions: null } } });
+    expect((await openai.embedder()).modelId).toBe('recorded-model');
+    const custom = createProviders({ builtWith: { file: 'b.db', embedder: { provider: 'my-embedder', modelId: 'x', dimensions: 4 } } });
+    expect(isLatticeError(await custom.embedder().catch((e: unknown) => e), 'CONFIG_MISSING')).toBe(true);
+    expect(isLatticeError(await custom.judge('embedding').catch((e: unknown) => e), 'CONFIG_MISSING')).toBe(true);
+    const unbuilt = createProviders({ builtWith: { file: 'c.db', embedder: { provider: 'local', modelId: 'lsa', dimensions: 2 } } });
+    expect(isLatticeError(await unbuilt.embedder().catch((e: unknown) => e), 'CONFIG_MISSING')).toBe(true);
   });
 });

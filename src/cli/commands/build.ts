@@ -5,8 +5,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { Argv } from 'yargs';
-import type { CommandModule } from '../main.js';
-import type { CliIO } from '../io.js';
+import type { CliIO, CommandModule } from '../command.js';
 import { createProgress } from '../progress.js';
 import { formatInt, keyValues } from '../output.js';
 
@@ -70,8 +69,7 @@ export const buildCommand: CommandModule<BuildArgs> = {
       .example('$0 build docs/ -o docs.db --summarizer llm --model gpt-4o-mini', 'LLM summaries via OPENAI_BASE_URL')
       .example('$0 build corpus.jsonl -o big.db --dry-run --summarizer llm --model m', 'Estimate the cost first') as unknown as Argv<BuildArgs>,
   handler: async (args: BuildArgs, io: CliIO) => {
-    const { buildIndex } = await import('../../../indexer/build.js');
-    const { formatIssues } = await import('../../../indexer/load/index.js');
+    const { buildIndex, formatIssues } = await import('../../index.js');
     const progress = createProgress(io, { quiet: args.quiet || args.json });
     const controller = new AbortController();
     // Every call in flight or waiting for a slot listens to this signal (bounded by the

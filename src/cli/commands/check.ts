@@ -5,8 +5,7 @@
  * with the usual coded error). It only reads the file, so it is safe on an index in use.
  */
 import type { Argv } from 'yargs';
-import type { CommandModule } from '../main.js';
-import type { CliIO } from '../io.js';
+import type { CliIO, CommandModule } from '../command.js';
 import { formatInt } from '../output.js';
 
 interface CheckArgs {
@@ -25,7 +24,7 @@ export const checkCommand: CommandModule<CheckArgs> = {
       .example('$0 check sample.db', 'One line per check, then what is wrong')
       .example('$0 check sample.db --json', 'The report as one JSON document') as unknown as Argv<CheckArgs>,
   handler: async (args: CheckArgs, io: CliIO) => {
-    const { checkIndex } = await import('../../core/store/check-index.js');
+    const { checkIndex } = await import('../../index.js');
     const report = checkIndex(args.index, { maxProblemsPerCheck: args['max-problems'] });
     if (args.json) {
       io.stdout(`${JSON.stringify(report, null, 2)}\n`);

@@ -6,10 +6,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import { LatticeError } from '../../core/errors.js';
-import type { CommandModule } from '../main.js';
-import type { CliIO } from '../io.js';
-import { DEFAULT_SIMULATED_JUDGE_PARAMS, type SimulatedJudgeParams } from '../../core/providers/simulated-judge.js';
+import { LatticeError } from '../../index.js';
+import type { CliIO, CommandModule } from '../command.js';
+import { DEFAULT_SIMULATED_JUDGE_PARAMS, type SimulatedJudgeParams } from '../../eval/index.js';
 import { createProgress } from '../progress.js';
 import { searchOptionsFrom, withSearchFlags, type SearchFlags } from '../search-flags.js';
 
@@ -17,7 +16,7 @@ interface EvalArgs extends SearchFlags {
   index: string;
   dataset: string;
   split: string;
-  judge: 'lexical' | 'llm' | 'simulated';
+  judge: 'lexical' | 'llm' | 'embedding' | 'simulated';
   baseline?: string[];
   limit?: number;
   model?: string;
@@ -69,7 +68,7 @@ export const evalCommand: CommandModule<EvalArgs> = {
           .option('dataset', { type: 'string', demandOption: true, describe: 'BEIR folder: queries.jsonl and qrels/<split>.tsv' })
           .option('split', { type: 'string', default: 'test', describe: 'Qrels split to evaluate' })
           .option('judge', {
-            choices: ['lexical', 'llm', 'simulated'] as const,
+            choices: ['lexical', 'llm', 'embedding', 'simulated'] as const,
             default: 'lexical' as const,
             describe: 'Judge of the tree search; simulated = noisy oracle from the qrels (see BENCHMARKS.md)',
           })
@@ -89,8 +88,7 @@ export const evalCommand: CommandModule<EvalArgs> = {
       .example('$0 eval scifact.db --dataset ../datasets/scifact --judge simulated --seeds 0', 'From the root alone (no BM25 seeds)')
       .example('$0 eval scifact.db --dataset ../datasets/scifact --split train --json > train.json', 'Tune on train') as unknown as Argv<EvalArgs>,
   handler: async (args: EvalArgs, io: CliIO) => {
-    const { runEval } = await import('../../eval/run-eval.js');
-    const { renderEvalReport } = await import('../../eval/render-report.js');
+    const { runEval, renderEvalReport } = await import('../../eval/index.js');
     const baselines = new Set<'bm25' | 'dense' | 'rerank'>();
     for (const b of args.baseline ?? []) {
       if (b === 'all') {
@@ -120,7 +118,7 @@ export const evalCommand: CommandModule<EvalArgs> = {
         judge: args.judge,
         search,
         simulated,
-        model: { ...(args.model ? { model: args.model } : {}), ...(args['base-url'] ? { baseURL: args['base-url'] } : {}) },
+        model: { model: args.model, baseURL: args['base-url'], env: io.env },
         baselines: [...baselines],
         rerank: {
           ...(args['rerank-slate'] !== undefined ? { slateSize: args['rerank-slate'] } : {}),

@@ -4,11 +4,8 @@
  * lists saved searches and `--trace ID` shows one.
  */
 import type { Argv } from 'yargs';
-import { LatticeError } from '../../core/errors.js';
-import type { TreeNode } from '../../core/types.js';
-import type { CommandModule } from '../main.js';
-import type { CliIO } from '../io.js';
-import { splitClusterText } from '../../core/text/cluster-text.js';
+import { LatticeError, type TreeNode } from '../../index.js';
+import type { CliIO, CommandModule } from '../command.js';
 import { formatInt, keyValues, shorten } from '../output.js';
 
 /** Keywords listed by `inspect --node` (a profile holds up to 1,000). */
@@ -38,7 +35,7 @@ export const inspectCommand: CommandModule<InspectArgs> = {
       .example('$0 inspect sample.db', 'Statistics and the top two levels')
       .example('$0 inspect sample.db --node 1', 'The root and its children') as unknown as Argv<InspectArgs>,
   handler: async (args: InspectArgs, io: CliIO) => {
-    const { openIndex } = await import('../../api/lattice-index.js');
+    const { openIndex } = await import('../../index.js');
     const index = openIndex(args.index);
     try {
       if (args.trace !== undefined) {
@@ -73,7 +70,7 @@ export const inspectCommand: CommandModule<InspectArgs> = {
           if (node.kind === 'chunk') lines.push(`range: chars ${node.charStart}–${node.charEnd} of ${formatInt(doc.text.length)}`);
         }
         if (node.kind === 'cluster') {
-          const { summary, keywords } = splitClusterText(node.text);
+          const { summary, keywords } = index.clusterSummary(node.id);
           lines.push('', 'summary:', indent(wrap(shorten(summary, 2000), 96), '  '));
           if (keywords.length > 0) {
             const shown = keywords.slice(0, KEYWORDS_SHOWN).join(', ') + (keywords.length > KEYWORDS_SHOWN ? ', …' : '');

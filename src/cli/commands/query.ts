@@ -5,9 +5,8 @@
  * --json, one JSON document a line).
  */
 import type { Argv } from 'yargs';
-import { LatticeError } from '../../core/errors.js';
-import type { CommandModule } from '../main.js';
-import type { CliIO } from '../io.js';
+import { LatticeError, type TreeNode } from '../../index.js';
+import type { CliIO, CommandModule } from '../command.js';
 import { createProgress } from '../progress.js';
 import { renderHits, renderTrace } from '../render-search.js';
 import { searchOptionsFrom, withSearchFlags, type SearchFlags } from '../search-flags.js';
@@ -15,7 +14,7 @@ import { searchOptionsFrom, withSearchFlags, type SearchFlags } from '../search-
 interface QueryArgs extends SearchFlags {
   index: string;
   question?: string;
-  judge: 'lexical' | 'llm';
+  judge: 'lexical' | 'llm' | 'embedding';
   model?: string;
   'base-url'?: string;
   'budget-tokens'?: number;
@@ -35,7 +34,11 @@ export const queryCommand: CommandModule<QueryArgs> = {
       y
         .positional('index', { type: 'string', demandOption: true, describe: 'Index file written by lattice build' })
         .positional('question', { type: 'string', describe: 'What to search for' })
-        .option('judge', { choices: ['lexical', 'llm'] as const, default: 'lexical' as const, describe: 'Who scores slates: lexical (BM25, no model) or an LLM' })
+        .option('judge', {
+          choices: ['lexical', 'llm', 'embedding'] as const,
+          default: 'lexical' as const,
+          describe: "Who scores slates: lexical (BM25, no model), an LLM, or embedding (cosine with the index's embedder)",
+        })
         .option('model', { type: 'string', describe: 'Chat model for --judge llm; env LATTICE_MODEL' })
         .option('base-url', { type: 'string', describe: 'OpenAI-compatible server URL; env OPENAI_BASE_URL (key: env OPENAI_API_KEY)' }),
     )
@@ -49,12 +52,8 @@ export const queryCommand: CommandModule<QueryArgs> = {
       .example('$0 query sample.db "..." --judge llm --model gpt-4o-mini --trace', 'LLM judge, step by step')
       .example('cat questions.txt | $0 query sample.db --json > results.jsonl', 'A batch from stdin') as unknown as Argv<QueryArgs>,
   handler: async (args: QueryArgs, io: CliIO) => {
-    const { openIndex } = await import('../../api/lattice-index.js');
-    const index = openIndex(args.index, {
-      judge: args.judge,
-      ...(args.model ? { model: args.model } : {}),
-      ...(args['base-url'] ? { baseURL: args['base-url'] } : {}),
-    });
+    const { openIndex } = await import('../../index.js');
+    const index = openIndex(args.index, { judge: args.judge, model: args.model, baseURL: args['base-url'], env: io.env });
     try {
       const shared = searchOptionsFrom(args);
       const options = {
@@ -107,7 +106,7 @@ export const queryCommand: CommandModule<QueryArgs> = {
   },
 };
 
-function safeNode(index: { node(id: number): import('../../core/types.js').TreeNode }, id: number) {
+function safeNode(index: { node(id: number): TreeNode }, id: number) {
   try {
     return index.node(id);
   } catch {

@@ -14,6 +14,7 @@ import { EmbeddingJudge } from './embedding-judge.js';
 import { ExtractiveSummarizer } from './extractive-summarizer.js';
 import { LlmJudge } from './llm-judge.js';
 import { LlmSummarizer } from './llm-summarizer.js';
+import { LocalEmbedder } from './local-embedder.js';
 import { ModelClient, type RetryEvent } from './model-client.js';
 import {
   DEFAULT_MODEL_CONNECTION,
@@ -61,9 +62,15 @@ export interface ProviderSettings extends ModelConnectionOptions {
   onRetry?: ((event: RetryEvent) => void) | undefined;
   /** The open index's lexical judge: judge 'lexical', and the fallback of the 'llm' judge. */
   lexicalJudge?: (() => Judge) | undefined;
-  /** The open index's embedder (the one its vectors were made with), for judge 'embedding'. */
-  indexEmbedder?: (() => Embedder) | undefined;
-  /** Stored vector of a node, made by `indexEmbedder`, so the 'embedding' judge embeds only the query. */
+  /** The fitted local embedder an index stores, so an open index embeds queries as its build did. */
+  localEmbedderState?: (() => Buffer | undefined) | undefined;
+  /**
+   * An open index: its file and the embedder it records. Its vectors were made by that embedder, so
+   * without an explicit `embedder` the index's own is used, with `embeddingModel` else the recorded
+   * model (the environment is not read here: it may name the model of another index).
+   */
+  builtWith?: { file: string; embedder: EmbedderInfo | undefined } | undefined;
+  /** Stored vector of a node, made by this embedder, so the 'embedding' judge embeds only the query. */
   nodeVector?: ((nodeId: number) => Float32Array | undefined) | undefined;
 }
 
@@ -81,10 +88,10 @@ export interface Providers {
   usedClient(): ModelClient | undefined;
   summarizer(): Summarizer;
   embedderInfo(): EmbedderInfo;
-  /** The embedder, loaded. 'local' is fitted by the build and read back by an open index (`indexEmbedder`). */
+  /** The embedder, loaded once. 'local' is fitted by the build, and read back from `localEmbedderState` by an open index. */
   embedder(): Promise<Embedder>;
   /** A judge by name (one instance per name), or `choice` itself when it is a Judge. */
-  judge(choice?: JudgeName | Judge): Judge;
+  judge(choice?: JudgeName | Judge): Promise<Judge>;
 }
 
 /** What a provider entry may use: the settings and the shared, lazily built pieces. */
@@ -92,6 +99,7 @@ interface ProviderParts {
   settings: ProviderSettings;
   modelSettings(): ModelSettings;
   client(): ModelClient;
+  embedder(): Promise<Embedder>;
 }
 
 interface EmbedderEntry {
@@ -106,13 +114,19 @@ interface SummarizerEntry {
 
 interface JudgeEntry {
   check?(parts: ProviderParts): void;
-  create(parts: ProviderParts): Judge;
+  create(parts: ProviderParts): Judge | Promise<Judge>;
 }
 
 const EMBEDDERS: Record<EmbedderName, EmbedderEntry> = {
   local: {
     info: (p) => ({ provider: 'local', modelId: 'lsa', dimensions: p.settings.dimensions ?? null }),
-    load: async (p) => indexEmbedder(p, 'local'),
+    load: async (p) => {
+      const state = p.settings.localEmbedderState?.();
+      if (state) return LocalEmbedder.deserialize(state);
+      throw new LatticeError('CONFIG_MISSING', 'The local embedder is fitted on the corpus by the build, and no fitted state was found to embed queries with.', {
+        hint: 'Rebuild the index with lattice build, or use BM25 (fusion: "bm25").',
+      });
+    },
   },
   openai: {
     info: (p) => ({ provider: 'openai', modelId: requireEmbeddingModel(p.modelSettings()), dimensions: null }),
@@ -143,7 +157,7 @@ const JUDGES: Record<JudgeName, JudgeEntry> = {
     create: (p) => new LlmJudge({ client: p.client(), model: requireChatModel(p.modelSettings()), fallback: lexicalJudge(p) }),
   },
   embedding: {
-    create: (p) => new EmbeddingJudge({ embedder: indexEmbedder(p, 'embedding'), vectorOf: p.settings.nodeVector }),
+    create: async (p) => new EmbeddingJudge({ embedder: await p.embedder(), vectorOf: p.settings.nodeVector }),
   },
 };
 
@@ -154,11 +168,15 @@ function lexicalJudge(p: ProviderParts): Judge {
   });
 }
 
-function indexEmbedder(p: ProviderParts, who: 'local' | 'embedding'): Embedder {
-  if (p.settings.indexEmbedder) return p.settings.indexEmbedder();
-  throw new LatticeError('CONFIG_MISSING', who === 'local' ? 'The local embedder is fitted on the corpus by the build; there is no index to read it from here.' : 'The embedding judge needs the embedder of an open index.', {
-    hint: 'Build with buildIndex, or search through openIndex(file).',
+function unknownEmbedder(file: string | undefined, provider: string | undefined): LatticeError {
+  return new LatticeError('CONFIG_MISSING', `${file ?? 'The index'} was built with the ${provider ?? 'a model'} embedder; dense search needs it to embed queries.`, {
+    hint: 'Pass the same embedder to openIndex({ embedder }), or use BM25 (fusion: "bm25").',
   });
+}
+
+/** Whether `name` is a built-in embedder (an index records its embedder's provider name). */
+export function isEmbedderName(name: string): name is EmbedderName {
+  return Object.hasOwn(EMBEDDERS, name);
 }
 
 function entryOf<T>(table: Record<string, T>, kind: string, name: string): T {
@@ -175,8 +193,14 @@ export function createProviders(settings: ProviderSettings = {}): Providers {
     maxRetries: settings.maxRetries ?? DEFAULT_MODEL_CONNECTION.maxRetries,
     timeoutMs: settings.timeoutMs ?? DEFAULT_MODEL_CONNECTION.timeoutMs,
   });
+  const recorded = settings.builtWith?.embedder;
+  const embedderChoice: EmbedderName | Embedder | undefined =
+    settings.embedder ?? (settings.builtWith ? (recorded && isEmbedderName(recorded.provider) ? recorded.provider : undefined) : DEFAULT_PROVIDERS.embedder);
+  const embeddingModel = settings.embeddingModel ?? (recorded && embedderChoice === recorded.provider && recorded.provider !== 'local' ? recorded.modelId : undefined);
+  const summarizerChoice = settings.summarizer ?? DEFAULT_PROVIDERS.summarizer;
   let resolved: ModelSettings | undefined;
   let client: ModelClient | undefined;
+  let embedder: Promise<Embedder> | undefined;
   const parts: ProviderParts = {
     settings,
     modelSettings: () =>
@@ -184,7 +208,7 @@ export function createProviders(settings: ProviderSettings = {}): Providers {
         baseURL: settings.baseURL,
         apiKey: settings.apiKey,
         model: settings.model,
-        embeddingModel: settings.embeddingModel,
+        embeddingModel,
         env: settings.env,
       })),
     client: () => {
@@ -193,11 +217,18 @@ export function createProviders(settings: ProviderSettings = {}): Providers {
       client = new ModelClient({ baseURL, apiKey, ...connection, cache: settings.cache, onRetry: settings.onRetry });
       return client;
     },
+    embedder: () => {
+      if (typeof embedderChoice === 'object') return Promise.resolve(embedderChoice);
+      if (embedderChoice === undefined) return Promise.reject(unknownEmbedder(settings.builtWith?.file, recorded?.provider));
+      if (!embedder) {
+        embedder = (async () => entryOf(EMBEDDERS, 'embedder', embedderChoice).load(parts))();
+        embedder.catch(() => (embedder = undefined));
+      }
+      return embedder;
+    },
   };
-  const embedderChoice = settings.embedder ?? DEFAULT_PROVIDERS.embedder;
-  const summarizerChoice = settings.summarizer ?? DEFAULT_PROVIDERS.summarizer;
   let summarizer: Summarizer | undefined;
-  const judges = new Map<JudgeName, Judge>();
+  const judges = new Map<JudgeName, Promise<Judge>>();
 
   return {
     connection,
@@ -214,21 +245,22 @@ export function createProviders(settings: ProviderSettings = {}): Providers {
       return (summarizer ??= entryOf(SUMMARIZERS, 'summarizer', summarizerChoice).create(parts));
     },
     embedderInfo() {
+      if (embedderChoice === undefined) throw unknownEmbedder(settings.builtWith?.file, recorded?.provider);
       if (typeof embedderChoice === 'object') {
         return { provider: embedderChoice.provider, modelId: embedderChoice.modelId, dimensions: embedderChoice.dimensions || null };
       }
       return entryOf(EMBEDDERS, 'embedder', embedderChoice).info(parts);
     },
-    async embedder() {
-      if (typeof embedderChoice === 'object') return embedderChoice;
-      return entryOf(EMBEDDERS, 'embedder', embedderChoice).load(parts);
-    },
-    judge(choice = settings.judge ?? DEFAULT_PROVIDERS.judge) {
+    embedder: parts.embedder,
+    async judge(choice = settings.judge ?? DEFAULT_PROVIDERS.judge) {
       if (typeof choice === 'object') return choice;
       let judge = judges.get(choice);
       if (!judge) {
-        judge = entryOf(JUDGES, 'judge', String(choice)).create(parts);
-        judges.set(choice, judge);
+        const name = choice;
+        judge = (async () => entryOf(JUDGES, 'judge', String(name)).create(parts))();
+        judges.set(name, judge);
+        // A judge that could not be built (a missing model name) is not kept: the next search retries.
+        judge.catch(() => judges.delete(name));
       }
       return judge;
     },
