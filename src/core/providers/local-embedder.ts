@@ -1,23 +1,20 @@
 /**
  * A local embedder that needs no model weights: latent semantic analysis (LSA), i.e. TF-IDF
  * over the tokenizer's terms followed by a truncated SVD fitted on the corpus itself.
- * Decides: sublinear tf (1 + ln tf), smoothed idf (ln((1 + N) / (1 + df)) + 1), vocabulary of
- * the most document-frequent terms (df >= minDf, at most maxFeatures), and a randomized SVD
- * (Halko, Martinsson & Tropp 2011: Gaussian test matrix, oversampling, power iterations with
- * re-orthonormalisation, Rayleigh-Ritz through a small symmetric eigenproblem).
+ * Pieces: the TF-IDF matrix (text/tf-idf.ts), the truncated SVD (math/truncated-svd.ts: exact
+ * for small corpora, else randomized after Halko, Martinsson & Tropp 2011) and the stored form
+ * (lsa-model.ts); this module picks the defaults, projects texts and embeds them.
  * Embedding = L2-normalised (tf-idf row · V_k · Σ_k^-sigmaPower); a text with no known term
  * gets the embedding of the corpus' mean TF-IDF row (a documented fallback, never NaN or zero).
  * Invariant: deterministic for a given seed; serialize/deserialize round-trips bit-exactly.
  * Used by: the indexer (clustering, summaries) and query embedding when no model server is set.
  */
-import { blobCorruption, packBlob, unpackBlob } from '../util/binary-blob.js';
-import { GrowableU32 } from '../util/growable-u32.js';
 import { LatticeError } from '../errors.js';
-import { gaussian, createRng } from '../math/random.js';
-import { gram, multiply, orthonormalizeColumns, symmetricEigen } from '../math/linalg.js';
-import { CsrMatrix } from '../math/sparse.js';
+import { svdSteps, truncatedSvd } from '../math/truncated-svd.js';
+import { fitTfIdf, tfIdfWeight } from '../text/tf-idf.js';
 import { tokenize } from '../text/tokenize.js';
 import type { EmbedRequest, EmbedResult, Embedder } from '../types.js';
+import { deserializeLsaModel, serializeLsaModel, type LsaModel } from './lsa-model.js';
 
 export interface LocalEmbedderFitOptions {
   /** Target vector length; default 256. Fewer when the corpus or vocabulary is smaller. */
@@ -51,19 +48,6 @@ export interface LocalEmbedderFitOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Fitted state, as stored by `serialize`. */
-interface LsaModel {
-  vocabulary: string[];
-  idf: Float32Array;
-  /** vocabulary.length × dimensions, row-major. */
-  projection: Float32Array;
-  /** Embedding used for texts without any known term. */
-  fallback: Float32Array;
-  singularValues: Float32Array;
-  dimensions: number;
-  sigmaPower: number;
-}
-
 const DEFAULTS = Object.freeze({
   dimensions: 256,
   maxFeatures: 50_000,
@@ -75,8 +59,6 @@ const DEFAULTS = Object.freeze({
 
 /** Corpus size from which terms must occur in two texts by default. */
 const MIN_DF_2_CORPUS = 20_000;
-const MAGIC = 'LTLSA1';
-const FORMAT_VERSION = 1;
 
 function invalid(name: string, value: unknown, expected: string, hint: string): LatticeError {
   return new LatticeError('CONFIG_INVALID', `local embedder option ${name} must be ${expected}, got ${String(value)}`, {
@@ -90,22 +72,6 @@ function intOption(name: string, value: number | undefined, fallback: number, mi
     throw invalid(name, value, `a whole number in [${min}, ${max}]`, `Omit ${name} to use the default (${fallback}).`);
   }
   return v;
-}
-
-/** Sorts parallel (ids, tfs)[from, to) by id ascending; rows are short, so insertion sort. */
-function sortPairs(ids: Uint32Array, tfs: Uint32Array, from: number, to: number): void {
-  for (let i = from + 1; i < to; i++) {
-    const id = ids[i]!;
-    const tf = tfs[i]!;
-    let j = i - 1;
-    while (j >= from && ids[j]! > id) {
-      ids[j + 1] = ids[j]!;
-      tfs[j + 1] = tfs[j]!;
-      j--;
-    }
-    ids[j + 1] = id;
-    tfs[j + 1] = tf;
-  }
 }
 
 /** Term ids (ascending) and counts of the documents a model was fitted on. */
@@ -182,7 +148,7 @@ export class LocalEmbedder implements Embedder {
     const acc = new Float64Array(k);
     for (let p = from; p < to; p++) {
       const t = ids[p]!;
-      const w = (1 + Math.log(tfs[p]!)) * idf[t]!;
+      const w = tfIdfWeight(tfs[p]!, idf[t]!);
       const o = t * k;
       for (let j = 0; j < k; j++) acc[j] += w * projection[o + j]!;
     }
@@ -237,44 +203,14 @@ export class LocalEmbedder implements Embedder {
     return { embeddings, usage: { calls: 0, inputTokens: 0, outputTokens: 0, cachedCalls: 0 } };
   }
 
-  /** Binary form: magic, JSON header (with the vocabulary), then Float32 idf, projection, fallback, σ. */
+  /** Binary form (see lsa-model.ts): magic, JSON header (with the vocabulary), then Float32 idf, projection, fallback, σ. */
   serialize(): Buffer {
-    const m = this.model;
-    return packBlob(
-      MAGIC,
-      { version: FORMAT_VERSION, dimensions: m.dimensions, sigmaPower: m.sigmaPower, vocabulary: m.vocabulary },
-      [m.idf, m.projection, m.fallback, m.singularValues],
-    );
+    return serializeLsaModel(this.model);
   }
 
   /** Restores an embedder written by `serialize`; damaged input is an INDEX_CORRUPT error. */
   static deserialize(buf: Buffer | Uint8Array): LocalEmbedder {
-    const blob = unpackBlob<{ version: number; dimensions: number; sigmaPower: number; vocabulary: string[] }>(
-      buf,
-      MAGIC,
-      FORMAT_VERSION,
-      'local embedder',
-    );
-    const { header } = blob;
-    const corrupt = blobCorruption('local embedder');
-    const k = header.dimensions;
-    const v = Array.isArray(header.vocabulary) ? header.vocabulary.length : -1;
-    if (!Number.isInteger(k) || k < 1 || v < 1) throw corrupt('bad dimensions or vocabulary');
-    blob.expectValues(v + v * k + k + k);
-    const read = (len: number): Float32Array => blob.float32(len);
-    const idf = read(v);
-    const projection = read(v * k);
-    const fallback = read(k);
-    const singularValues = read(k);
-    return new LocalEmbedder({
-      vocabulary: header.vocabulary,
-      idf,
-      projection,
-      fallback,
-      singularValues,
-      dimensions: k,
-      sigmaPower: header.sigmaPower,
-    });
+    return new LocalEmbedder(deserializeLsaModel(buf));
   }
 
   private static fitModel(
@@ -304,265 +240,41 @@ export class LocalEmbedder implements Embedder {
     }
     const seed = options.seed ?? DEFAULTS.seed;
     const progress = options.onProgress;
-    // transpose, 2 products per power iteration, Rayleigh-Ritz product and eigen, projection, fallback.
-    const svdSteps = 2 * powerIterations + 5;
-    const totalWork = N + svdSteps;
+    // Tokenised texts, the transpose, the SVD's steps, the fallback.
+    const totalWork = N + svdSteps(powerIterations) + 2;
     let svdDone = 0;
     const step = (): void => progress?.(N + ++svdDone, totalWork);
 
-    // 1. Tokenise once; keep each text's distinct terms (provisional ids) with counts.
-    const provisional = new Map<string, number>();
-    const terms: string[] = [];
-    let df = new Uint32Array(1024);
-    let tfScratch = new Uint32Array(1024);
-    let lastDoc = new Int32Array(1024).fill(-1);
-    const rowPtr = new Uint32Array(N + 1);
-    const pairIds = new GrowableU32(1 << 16);
-    const pairTfs = new GrowableU32(1 << 16);
-    const unique: number[] = [];
-    for (let d = 0; d < N; d++) {
-      const text = texts[d];
-      if (typeof text !== 'string') {
-        throw new LatticeError('INPUT_BAD_DOCUMENTS', `text #${d} given to the local embedder is ${typeof text}, not a string`, {
-          hint: 'Pass the document texts as strings.',
-        });
-      }
-      unique.length = 0;
-      for (const tok of tokenize(text)) {
-        let t = provisional.get(tok);
-        if (t === undefined) {
-          t = terms.length;
-          provisional.set(tok, t);
-          terms.push(tok);
-          if (t >= df.length) {
-            const grow = <T extends Uint32Array | Int32Array>(a: T, fill: number): T => {
-              const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-              b.fill(fill);
-              b.set(a);
-              return b;
-            };
-            df = grow(df, 0);
-            tfScratch = grow(tfScratch, 0);
-            lastDoc = grow(lastDoc, -1);
-          }
-        }
-        if (lastDoc[t] !== d) {
-          lastDoc[t] = d;
-          tfScratch[t] = 0;
-          df[t]++;
-          unique.push(t);
-        }
-        tfScratch[t]++;
-      }
-      for (const t of unique) {
-        pairIds.push(t);
-        pairTfs.push(tfScratch[t]!);
-      }
-      rowPtr[d + 1] = pairIds.length;
-      if (progress && (d % 512 === 511 || d === N - 1)) progress(d + 1, totalWork);
-    }
-    lastDoc = new Int32Array(0);
-    tfScratch = new Uint32Array(0);
-
-    // 2. Vocabulary: df >= minDf, most frequent first (ties by term), at most maxFeatures.
-    const candidates: number[] = [];
-    for (let t = 0; t < terms.length; t++) if (df[t]! >= minDf) candidates.push(t);
-    if (candidates.length === 0) {
-      throw new LatticeError(
-        'INPUT_EMPTY',
-        terms.length === 0
-          ? `none of the ${N} texts has an indexable word (all empty, punctuation or stop words)`
-          : `no word occurs in at least ${minDf} of the ${N} texts`,
-        { hint: 'Add documents with real text, or lower minDf.' },
-      );
-    }
-    candidates.sort((a, b) => df[b]! - df[a]! || (terms[a]! < terms[b]! ? -1 : terms[a]! > terms[b]! ? 1 : 0));
-    if (candidates.length > maxFeatures) candidates.length = maxFeatures;
-    const V = candidates.length;
-    const remap = new Int32Array(terms.length).fill(-1);
-    const vocabulary: string[] = new Array(V);
-    const idf = new Float32Array(V);
-    for (let i = 0; i < V; i++) {
-      const t = candidates[i]!;
-      remap[t] = i;
-      vocabulary[i] = terms[t]!;
-      idf[i] = Math.log((1 + N) / (1 + df[t]!)) + 1;
-    }
-    provisional.clear();
-
-    // 3. Rows in the final vocabulary (ids ascending), and the L2-normalised TF-IDF matrix A (N × V).
-    const ids = new Uint32Array(pairIds.length);
-    const tfs = new Uint32Array(pairIds.length);
-    const finalPtr = new Uint32Array(N + 1);
-    let nnz = 0;
-    for (let d = 0; d < N; d++) {
-      const start = nnz;
-      for (let p = rowPtr[d]!; p < rowPtr[d + 1]!; p++) {
-        const t = remap[pairIds.data[p]!]!;
-        if (t < 0) continue;
-        ids[nnz] = t;
-        tfs[nnz] = pairTfs.data[p]!;
-        nnz++;
-      }
-      sortPairs(ids, tfs, start, nnz);
-      finalPtr[d + 1] = nnz;
-    }
-    pairIds.release();
-    pairTfs.release();
-    const values = new Float32Array(nnz);
-    let nonEmptyRows = 0;
-    for (let d = 0; d < N; d++) {
-      const from = finalPtr[d]!;
-      const to = finalPtr[d + 1]!;
-      if (to > from) nonEmptyRows++;
-      let ss = 0;
-      for (let p = from; p < to; p++) {
-        const w = (1 + Math.log(tfs[p]!)) * idf[ids[p]!]!;
-        ss += w * w;
-      }
-      const inv = ss > 0 ? 1 / Math.sqrt(ss) : 0;
-      for (let p = from; p < to; p++) values[p] = (1 + Math.log(tfs[p]!)) * idf[ids[p]!]! * inv;
-    }
-    const A = new CsrMatrix(N, V, finalPtr, ids.subarray(0, nnz), values);
+    // 1-3. The L2-normalised TF-IDF matrix A (N × V) over the kept vocabulary.
+    const tfidf = fitTfIdf(texts, { maxFeatures, minDf, onTexts: progress && ((done) => progress(done, totalWork)) });
+    const { vocabulary, idf, ids, tfs, matrix: A } = tfidf;
+    const V = vocabulary.length;
     const At = A.transpose();
     step();
 
-    const target = Math.min(dims, V, nonEmptyRows);
-    const svd = options.svd ?? 'auto';
-    let fit: { projection: Float32Array; singularValues: Float32Array; k: number };
-    if (svd === 'exact' || (svd === 'auto' && N <= EXACT_SVD_MAX_TEXTS)) {
-      // 4'. Small corpora: the exact SVD from the N × N document Gram matrix A·Aᵀ is cheaper than
-      // the randomized one, whose cost is dominated by V × l dense products even for 100 texts.
-      fit = exactProjection(A, At, N, V, target, sigmaPower);
-      for (let s2 = 1; s2 < svdSteps; s2++) step();
-    } else {
-      // 4. Randomized SVD on the V side: X spans (AᵀA)^q Ω, re-orthonormalised after every application.
-      let l = Math.min(target + oversampling, V, nonEmptyRows);
-      const rng = createRng(seed);
-      let X: Float64Array = new Float64Array(V * l);
-      for (let i = 0; i < X.length; i++) X[i] = gaussian(rng);
-      if (powerIterations === 0) {
-        // Rayleigh-Ritz needs an orthonormal basis; with power iterations the loop provides it.
-        ({ data: X, cols: l } = compactColumns(X, V, l, orthonormalizeColumns(X, V, l)));
-      }
-      let Y: Float64Array = new Float64Array(N * l);
-      let Z: Float64Array = new Float64Array(V * l);
-      for (let it = 0; it < powerIterations; it++) {
-        A.multiplyDense(X, l, Y);
-        step();
-        At.multiplyDense(Y, l, Z);
-        step();
-        const rank = orthonormalizeColumns(Z, V, l);
-        const packed = compactColumns(Z, V, l, rank);
-        [X, Z] = [packed.data, X];
-        if (packed.cols !== l) {
-          l = packed.cols;
-          Y = new Float64Array(N * l);
-          Z = new Float64Array(V * l);
-        }
-      }
-      // Rayleigh-Ritz: eigenpairs of (AX)ᵀ(AX) give σ² and the rotation of X onto right singular vectors.
-      Z = new Float64Array(0);
-      A.multiplyDense(X, l, Y);
-      step();
-      const { values: lambda, vectors: W } = symmetricEigen(gram(Y, N, l), l);
-      Y = new Float64Array(0);
-      step();
-      const k = rankCutoff(lambda, target, N);
-      const singularValues = new Float32Array(k);
-      const Wk = new Float64Array(l * k);
-      for (let j = 0; j < k; j++) {
-        const sigma = Math.sqrt(lambda[j]!);
-        singularValues[j] = sigma;
-        const scale = sigmaPower === 0 ? 1 : Math.pow(sigma, -sigmaPower);
-        for (let i = 0; i < l; i++) Wk[i * k + j] = W[i * l + j]! * scale;
-      }
-      const projection = Float32Array.from(multiply(X, V, l, Wk, k));
-      step();
-      fit = { projection, singularValues, k };
-      // The fallback below counts as the last step.
-      step();
-    }
+    // 4. Truncated SVD: exact for small corpora (the N × N document Gram matrix is cheaper than
+    // randomized products that are dominated by V × l dense work even for 100 texts), else randomized.
+    const svd = truncatedSvd(A, At, {
+      target: Math.min(dims, V, tfidf.nonEmptyRows),
+      method: options.svd ?? 'auto',
+      oversampling,
+      powerIterations,
+      seed,
+      scaleExponent: sigmaPower,
+      nonEmptyRows: tfidf.nonEmptyRows,
+      onStep: step,
+    });
+    const { vectors: projection, singularValues, k } = svd;
 
     // 5. Fallback for texts without known terms: the embedding of the corpus' mean TF-IDF row.
-    const { projection, singularValues, k } = fit;
-    const fallback = fallbackEmbedding(ids, values, nnz, V, projection, k);
+    const fallback = fallbackEmbedding(ids, A.values, A.nnz, V, projection, k);
+    step();
     const embedder = new LocalEmbedder({ vocabulary, idf, projection, fallback, singularValues, dimensions: k, sigmaPower });
     const rows: TermRows = keepRows
-      ? { rowPtr: finalPtr, ids, tfs }
+      ? { rowPtr: tfidf.rowPtr, ids, tfs }
       : { rowPtr: new Uint32Array(0), ids: new Uint32Array(0), tfs: new Uint32Array(0) };
     return { embedder, rows };
   }
-}
-
-/** Keeps the first `keep` of `cols` columns of a rows × cols row-major matrix (a new array when keep < cols). */
-function compactColumns(x: Float64Array, rows: number, cols: number, keep: number): { data: Float64Array; cols: number } {
-  if (keep === cols) return { data: x, cols };
-  const out = new Float64Array(rows * keep);
-  for (let r = 0; r < rows; r++) for (let j = 0; j < keep; j++) out[r * keep + j] = x[r * cols + j]!;
-  return { data: out, cols: keep };
-}
-
-/** Corpora up to this many texts get an exact SVD (an N × N eigenproblem, O(N³)) instead of the randomized one. */
-const EXACT_SVD_MAX_TEXTS = 800;
-
-/**
- * How many leading directions (eigenvalues σ², descending) to keep, at most `target`. Directions
- * beyond the matrix's rank come back with σ near rounding level (~1e-8 σ1); those under 1e-4 σ1
- * are dropped too, as dividing by σ would let their noise dominate embeddings.
- */
-function rankCutoff(lambda: ArrayLike<number>, target: number, N: number): number {
-  const sigmaTop = Math.sqrt(Math.max(lambda[0] ?? 0, 0));
-  let k = 0;
-  while (k < target && lambda[k]! > 0 && Math.sqrt(lambda[k]!) > 1e-4 * sigmaTop) k++;
-  if (k === 0) {
-    throw new LatticeError('INPUT_EMPTY', `the TF-IDF matrix of the ${N} texts has rank 0`, { hint: 'Add documents with real text.' });
-  }
-  return k;
-}
-
-/**
- * Exact truncated SVD through the document side: A·Aᵀ = U Λ Uᵀ, so the right singular vectors
- * are V_j = Aᵀ u_j / σ_j. Returns the projection (V × k, row-major) scaled by σ^−sigmaPower.
- */
-function exactProjection(
-  A: CsrMatrix,
-  At: CsrMatrix,
-  N: number,
-  V: number,
-  target: number,
-  sigmaPower: number,
-): { projection: Float32Array; singularValues: Float32Array; k: number } {
-  const G = new Float64Array(N * N);
-  for (let d = 0; d < N; d++) {
-    for (let p = A.rowPtr[d]!; p < A.rowPtr[d + 1]!; p++) {
-      const t = A.colIdx[p]!;
-      const a = A.values[p]!;
-      for (let q = At.rowPtr[t]!; q < At.rowPtr[t + 1]!; q++) G[d * N + At.colIdx[q]!] += a * At.values[q]!;
-    }
-  }
-  const { values: lambda, vectors: U } = symmetricEigen(G, N);
-  const k = rankCutoff(lambda, target, N);
-  const singularValues = new Float32Array(k);
-  const scale = new Float64Array(k);
-  for (let j = 0; j < k; j++) {
-    const sigma = Math.sqrt(lambda[j]!);
-    singularValues[j] = sigma;
-    scale[j] = (1 / sigma) * (sigmaPower === 0 ? 1 : Math.pow(sigma, -sigmaPower));
-  }
-  const projection = new Float32Array(V * k);
-  const row = new Float64Array(k);
-  for (let t = 0; t < V; t++) {
-    row.fill(0);
-    for (let q = At.rowPtr[t]!; q < At.rowPtr[t + 1]!; q++) {
-      const d = At.colIdx[q]!;
-      const a = At.values[q]!;
-      const o = d * N;
-      for (let j = 0; j < k; j++) row[j] += a * U[o + j]!;
-    }
-    for (let j = 0; j < k; j++) projection[t * k + j] = row[j]! * scale[j]!;
-  }
-  return { projection, singularValues, k };
 }
 
 /** The embedding of the corpus' mean TF-IDF row: what a text with no known term embeds to. */
