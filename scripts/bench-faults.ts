@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildIndex } from '../indexer/build.js';
+import { buildIndex } from '../src/index.js';
 import {
   FAULT_KINDS,
   inBatches,
@@ -18,10 +18,10 @@ import {
   runConcurrencyUnderRetries,
   runQueryFault,
   type FaultOutcome,
-} from '../test/reliability/fault-scenarios.js';
-import { sampleCorpus, sampleQueries } from '../test/reliability/harness.js';
-import { makeHostileCorpora, runHostileCorpus, unlockHostileCorpora, type HostileOutcome } from '../test/reliability/hostile-corpora.js';
-import { runKillCampaign, type KillCampaignResult, type KillStage } from '../test/reliability/kill-campaign.js';
+} from './reliability/fault-scenarios.js';
+import { sampleCorpus, sampleQueries } from './reliability/harness.js';
+import { makeHostileCorpora, runHostileCorpus, unlockHostileCorpora, type HostileOutcome } from './reliability/hostile-corpora.js';
+import { runKillCampaign, type KillCampaignResult, type KillStage } from './reliability/kill-campaign.js';
 
 type Row = [area: string, scenario: string, tried: string, survived: string, outcome: string];
 

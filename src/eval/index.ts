@@ -73,3 +73,6 @@ export type { Rng } from '../core/math/random.js';
 export { Bm25Index, BM25_DEFAULTS } from '../core/lexical/bm25.js';
 export { LEXICAL_JUDGE_DENSITY } from '../core/providers/lexical-judge.js';
 export { median, sortedCopy, nearestRankQuantile } from '../core/math/stats.js';
+
+// The bounded task pool the fault scenarios (scripts/reliability/) run their builds and queries with.
+export { runPool } from '../core/util/run-pool.js';

@@ -12,7 +12,7 @@ import { buildIndex } from '../../indexer/build.js';
 import { isLatticeError } from '../../src/core/errors.js';
 import { checkIndex, type CheckName } from '../../src/core/store/check-index.js';
 import { runLattice } from '../helpers/run-lattice.js';
-import { sampleCorpus } from './harness.js';
+import { sampleCorpus } from '../../scripts/reliability/harness.js';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lattice-check-'));
 let good: string;

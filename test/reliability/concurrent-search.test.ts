@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIndex } from '../../indexer/build.js';
 import { openIndex, type IndexSearchResult } from '../../src/api/lattice-index.js';
 import { startOpenAITestServer, type OpenAITestServer } from '../helpers/openai-test-server.js';
-import { cleanEnv, runCli, sampleCorpus, sampleQueries } from './harness.js';
+import { cleanEnv, runCli, sampleCorpus, sampleQueries } from '../../scripts/reliability/harness.js';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lattice-concurrent-'));
 let indexFile: string;

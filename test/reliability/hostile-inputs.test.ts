@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { inBatches } from './fault-scenarios.js';
-import { makeHostileCorpora, runHostileCorpus, unlockHostileCorpora, type HostileOutcome } from './hostile-corpora.js';
-import { runCli, cleanEnv } from './harness.js';
+import { inBatches } from '../../scripts/reliability/fault-scenarios.js';
+import { makeHostileCorpora, runHostileCorpus, unlockHostileCorpora, type HostileOutcome } from '../../scripts/reliability/hostile-corpora.js';
+import { runCli, cleanEnv } from '../../scripts/reliability/harness.js';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lattice-hostile-'));
 afterAll(() => {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runKillCampaign, type KillCampaignResult } from './kill-campaign.js';
+import { runKillCampaign, type KillCampaignResult } from '../../scripts/reliability/kill-campaign.js';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lattice-kill-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));

@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIndex } from '../../indexer/build.js';
-import { FAULT_KINDS, inBatches, prepareBuildFixture, runBuildFault, runConcurrencyUnderRetries, runQueryFault, type BuildFixture, type FaultOutcome } from './fault-scenarios.js';
-import { sampleCorpus, sampleQueries } from './harness.js';
+import { FAULT_KINDS, inBatches, prepareBuildFixture, runBuildFault, runConcurrencyUnderRetries, runQueryFault, type BuildFixture, type FaultOutcome } from '../../scripts/reliability/fault-scenarios.js';
+import { sampleCorpus, sampleQueries } from '../../scripts/reliability/harness.js';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lattice-faults-'));
 let fixture: BuildFixture;

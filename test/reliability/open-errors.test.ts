@@ -16,7 +16,7 @@ import { LatticeError, isLatticeError } from '../../src/core/errors.js';
 import { createRng } from '../../src/core/math/random.js';
 import type { Summarizer } from '../../src/core/types.js';
 import { runLattice } from '../helpers/run-lattice.js';
-import { endedCleanly, repoRoot, runCli, sampleCorpus } from './harness.js';
+import { endedCleanly, repoRoot, runCli, sampleCorpus } from '../../scripts/reliability/harness.js';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lattice-open-'));
 let good: string;

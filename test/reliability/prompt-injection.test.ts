@@ -13,7 +13,7 @@ import { buildIndex } from '../../indexer/build.js';
 import { openIndex } from '../../src/api/lattice-index.js';
 import { checkIndex } from '../../src/core/store/check-index.js';
 import { contentWords, startOpenAITestServer, type OpenAITestServer, type RecordedRequest } from '../helpers/openai-test-server.js';
-import { sampleCorpus } from './harness.js';
+import { sampleCorpus } from '../../scripts/reliability/harness.js';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lattice-injection-'));
 let server: OpenAITestServer;

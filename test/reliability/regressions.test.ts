@@ -18,7 +18,7 @@ import { isLatticeError } from '../../src/core/errors.js';
 import { IndexStore } from '../../src/core/store/index-store.js';
 import { openDatabase } from '../../src/core/store/open-database.js';
 import { startOpenAITestServer } from '../helpers/openai-test-server.js';
-import { sampleCorpus } from './harness.js';
+import { sampleCorpus } from '../../scripts/reliability/harness.js';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lattice-regressions-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpenAITestServer, type OpenAITestServer } from '../helpers/openai-test-server.js';
-import { cleanEnv, runCli, sampleCorpus, sampleQueries, type CliRun } from './harness.js';
+import { cleanEnv, runCli, sampleCorpus, sampleQueries, type CliRun } from '../../scripts/reliability/harness.js';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lattice-secrets-'));
 const KEY = `sk-lattice-test-${randomBytes(12).toString('hex')}`;

@@ -11,7 +11,7 @@ import { buildIndex } from '../../indexer/build.js';
 import { openIndex } from '../../src/api/lattice-index.js';
 import { checkIndex } from '../../src/core/store/check-index.js';
 import { runLattice } from '../helpers/run-lattice.js';
-import { repoRoot, sampleCorpus, storedDocumentIds } from './harness.js';
+import { repoRoot, sampleCorpus, storedDocumentIds } from '../../scripts/reliability/harness.js';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lattice-sql-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));

@@ -14,7 +14,7 @@ import { buildIndex } from '../../indexer/build.js';
 import { openIndex } from '../../src/api/lattice-index.js';
 import { isLatticeError } from '../../src/core/errors.js';
 import { checkIndex } from '../../src/core/store/check-index.js';
-import { cliPath, repoRoot, runCli, sampleCorpus, treeRows } from './harness.js';
+import { cliPath, repoRoot, runCli, sampleCorpus, treeRows } from '../../scripts/reliability/harness.js';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lattice-write-'));
 let corpus: string;

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { checkIndex } from '../../src/core/store/check-index.js';
+import { checkIndex } from '../../src/index.js';
 import { repoRoot, runCli, cleanEnv, storedDocumentIds, endedCleanly } from './harness.js';
 
 export interface ExpectedIssue {

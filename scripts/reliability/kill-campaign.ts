@@ -16,9 +16,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { openIndex } from '../../src/api/lattice-index.js';
-import { isLatticeError } from '../../src/core/errors.js';
-import { startOpenAITestServer, type OpenAITestServer } from '../helpers/openai-test-server.js';
+import { isLatticeError, openIndex } from '../../src/index.js';
+import { startOpenAITestServer, type OpenAITestServer } from './openai-test-server.js';
 import { cleanEnv, runCli, sampleCorpus, sleep, spawnCli, storedDocumentIds, treeRows, waitFor, type CliRun } from './harness.js';
 
 export type KillStage = 'start-up/load' | 'embed' | 'cluster' | 'summarize' | 'write' | 'finished';

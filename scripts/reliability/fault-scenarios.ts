@@ -9,12 +9,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildIndex, type BuildReport } from '../../indexer/build.js';
-import { openIndex, type IndexSearchResult } from '../../src/api/lattice-index.js';
-import { isLatticeError } from '../../src/core/errors.js';
-import { checkIndex } from '../../src/core/store/check-index.js';
-import { runPool } from '../../src/core/util/run-pool.js';
-import { startOpenAITestServer, type OpenAITestServer, type RecordedRequest, type ScriptedReply } from '../helpers/openai-test-server.js';
+import { buildIndex, checkIndex, isLatticeError, openIndex, type BuildReport, type IndexSearchResult } from '../../src/index.js';
+import { runPool } from '../../src/eval/index.js';
+import { startOpenAITestServer, type OpenAITestServer, type RecordedRequest, type ScriptedReply } from './openai-test-server.js';
 import { storedDocumentIds, treeRows, type TreeRow } from './harness.js';
 
 export type FaultTarget = 'summary' | 'judge';
