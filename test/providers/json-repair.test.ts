@@ -1,3 +1,4 @@
+import { jsonrepair } from 'jsonrepair';
 import { describe, expect, it } from 'vitest';
 import { parseJsonLenient } from '../../src/core/providers/json-repair.js';
 
@@ -103,6 +104,24 @@ describe('parseJsonLenient', () => {
     expect(performance.now() - started).toBeLessThan(2000);
   });
 
+  it('drops a trailing comma followed by whitespace and comments, never one inside a string', () => {
+    expect(value('{"a": [1, 2 , /* c */\n ], "b": ",]", }')).toEqual({ a: [1, 2], b: ',]' });
+  });
+
+  it('reads an answer over 1,000,000 characters in linear time (it used to hang)', () => {
+    // Over maxChars the answer is cut, so it takes the truncated path through every bracket.
+    const entries = Array.from({ length: 17000 }, (_, id) => ({ id, score: id % 100, reason: 'some reason words here ok' }));
+    const text = JSON.stringify({ scores: entries }).slice(0, 1_001_000);
+    expect(text.length).toBe(1_001_000);
+    const started = performance.now();
+    const result = parseJsonLenient(text, { expect: 'object' });
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(result.ok && result.repairs).toEqual(['truncated']);
+    const scores = (result.ok ? result.value : { scores: [] }) as { scores: { id: number }[] };
+    expect(scores.scores.length).toBeGreaterThan(16000);
+    expect(scores.scores[16000]).toEqual(entries[16000]);
+  });
+
   it('recovers JSON after a huge prose preamble', () => {
     const text = `${'blah '.repeat(50000)}{"x": 1}`;
     expect(value(text)).toEqual({ x: 1 });
@@ -110,5 +129,33 @@ describe('parseJsonLenient', () => {
 
   it('never throws on non-string input', () => {
     expect(parseJsonLenient(undefined as unknown as string)).toMatchObject({ ok: false });
+  });
+});
+
+describe('why not the jsonrepair package (kept in-house, see json-repair.ts)', () => {
+  const viaLibrary = (text: string): unknown => {
+    try {
+      return JSON.parse(jsonrepair(text)) as unknown;
+    } catch {
+      return undefined;
+    }
+  };
+
+  it('agrees where the answer is one JSON value with the usual mistakes', () => {
+    for (const text of ['{"a": [1, 2, 3,], "b": {"c": 1,},}', '{"a": True, // yes\n "b": None, /* none */ "c": False}', '{"summary": "line one\nline two"}', '{"a": [1, 2.']) {
+      expect(viaLibrary(text)).toEqual(value(text));
+    }
+  });
+
+  it('cannot find the JSON inside prose, and invents values where an answer was cut', () => {
+    // What the judge and the summariser rely on: JSON after a preamble, the object after a stray array,
+    // and a cut answer shortened to what was complete rather than completed with made-up members.
+    expect(viaLibrary('Sure! The scores are {"scores": [{"id": 0, "score": 70}]} as requested.')).toBeUndefined();
+    expect(value('Sure! The scores are {"scores": [{"id": 0, "score": 70}]} as requested.')).toEqual({ scores: [{ id: 0, score: 70 }] });
+    expect(viaLibrary('Here you go:\n```json\n{"a": 1}\n```\nHope it helps.')).not.toEqual({ a: 1 });
+    expect(viaLibrary('[1] then {"a": 2}')).toBeUndefined();
+    expect(viaLibrary('{"a": 1, "b":')).toEqual({ a: 1, b: null });
+    expect(value('{"a": 1, "b":')).toEqual({ a: 1 });
+    expect(viaLibrary('{"a": tru')).toEqual({ a: 'tru' });
   });
 });
