@@ -10,6 +10,7 @@
  *      [--json docs/benchmarks/quality.json] [--work .tmp/bench-quality] [--reuse] [--limit N] [--train scifact]
  *      [--no-render] [--out BENCHMARKS.md] [--images docs/benchmarks]
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -340,6 +341,16 @@ async function runTrain(name: string, args: Args): Promise<TrainResult> {
   }
 }
 
+/** The commit being measured, when the repository and git are there. */
+function sourceOf(): { source?: QualityRun['source'] } {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8' }).trim();
+    return { source: { commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain', '--untracked-files=no') !== '' } };
+  } catch {
+    return {};
+  }
+}
+
 async function main(): Promise<void> {
   const args = readArgs(process.argv.slice(2));
   for (const name of [...args.datasets, ...(args.train ? [args.train] : [])]) {
@@ -354,6 +365,7 @@ async function main(): Promise<void> {
   const p = DEFAULT_SIMULATED_JUDGE_PARAMS;
   const run: QualityRun = {
     generatedBy: 'scripts/bench-quality.ts',
+    ...sourceOf(),
     machine: { cores: os.cpus().length, node: process.version },
     totalSeconds: (performance.now() - started) / 1000,
     args: { datasets: args.datasets, ...(args.limit ? { limit: args.limit } : {}) },

@@ -83,6 +83,8 @@ export interface RunSettings {
 
 export interface QualityRun {
   generatedBy: string;
+  /** The commit the run was made at, and whether the working tree had uncommitted changes. */
+  source?: { commit: string; dirty: boolean };
   machine: { cores: number; node: string };
   totalSeconds: number;
   args: { datasets: string[]; limit?: number };

@@ -180,7 +180,7 @@ function report(run: QualityRun, jsonRel: string, imagesRel: string): string {
   push('node bin/lattice.js eval scifact.db --dataset ../shared/datasets/scifact --judge lexical --seeds 0   # from the root');
   push('```', '');
   push(
-    `Machine: ${run.machine.cores} cores, Node ${run.machine.node}; the whole run took ${(run.totalSeconds / 60).toFixed(1)} minutes (index builds included). Seeds: simulated judge seed ${String(p.seed)}, search seed ${String(s['seed'])}, build seed ${b.seed} (defaults); all queries of every test split are used${run.args.limit ? ` (limited to the first ${run.args.limit})` : ''}.`,
+    `${run.source ? `Measured at commit \`${run.source.commit.slice(0, 7)}\`${run.source.dirty ? ' (with uncommitted changes)' : ''}. ` : ''}Machine: ${run.machine.cores} cores, Node ${run.machine.node}; the whole run took ${(run.totalSeconds / 60).toFixed(1)} minutes (index builds included). Seeds: simulated judge seed ${String(p.seed)}, search seed ${String(s['seed'])}, build seed ${b.seed} (defaults); all queries of every test split are used${run.args.limit ? ` (limited to the first ${run.args.limit})` : ''}.`,
     '',
   );
   push('## Goals', '');
