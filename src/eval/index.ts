@@ -71,6 +71,12 @@ export { inertiaOf } from '../../indexer/cluster/geometry.js';
 export { createRng, gaussian } from '../core/math/random.js';
 export type { Rng } from '../core/math/random.js';
 export { Bm25Index, BM25_DEFAULTS } from '../core/lexical/bm25.js';
+// The analysis and the SVD that scripts/bench-bm25.ts and scripts/bench-svd.ts hold against libraries.
+export { tokenize } from '../core/text/tokenize.js';
+export { porterStem } from '../core/text/porter-stemmer.js';
+export { fitTfIdf } from '../core/text/tf-idf.js';
+export { truncatedSvd } from '../core/math/truncated-svd.js';
+export type { TruncatedSvd, TruncatedSvdOptions } from '../core/math/truncated-svd.js';
 export { LEXICAL_JUDGE_DENSITY } from '../core/providers/lexical-judge.js';
 export { median, sortedCopy, nearestRankQuantile } from '../core/math/stats.js';
 

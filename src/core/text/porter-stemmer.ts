@@ -4,9 +4,9 @@
  * published departures from the paper ("bli" -> "ble" instead of "abli" -> "able",
  * and "logi" -> "log" in step 2). Words of one or two letters are returned unchanged.
  * Why ours: BM25 baselines we compare against stem with exactly this algorithm. The npm
- * `stemmer` package (2.0.1) is as fast (SciFact's 38,621 distinct words: 45 ms here, 49 ms
- * there) but departs from the reference on "eed" and "ies", which SciFact and NPL contain, so it
- * would change the BM25 index (test/text/porter-stemmer.test.ts; scripts/bench-bm25.ts counts).
+ * `stemmer` package (2.0.1) is no faster and departs from the reference on "eed" and "ies",
+ * which SciFact and NPL contain, so it would change the BM25 index
+ * (test/text/porter-stemmer.test.ts; scripts/bench-bm25.ts counts and times both).
  * Invariant: pure function of its input; expects lower-case text (other characters count
  * as consonants, like in the reference code).
  */
