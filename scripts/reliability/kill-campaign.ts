@@ -6,9 +6,12 @@
  *     progress lines, spread over start-up, loading, embedding and clustering, then with the first
  *     summary request in flight;
  *  B. during summarisation, after k new answers: new requests are held, answers already on their
- *     way are delivered and committed, then the child dies with requests in flight. (A kill between
- *     the server sending an answer and the client committing it would lose that answer by design of
- *     SIGKILL; B avoids that window so "no paid call repeated" can be asserted exactly);
+ *     way are delivered and committed, then the child dies with requests in flight, so no answer is lost;
+ *  D. in the window B avoids: the moment the server has handed the k-th new answer to the socket (or
+ *     a few ms later), before the client can have read and saved it. An answer caught there is paid
+ *     for and lost, and the next run asks for it again. What holds: only the calls in flight at such
+ *     a kill are repeated (at most the concurrency per kill), every repeated call is one lost at a
+ *     window kill, and no kill elsewhere repeats anything;
  *  C. after the last summary, at small delays: inside tree assembly and the final write transaction.
  * After each kill the index must refuse to open (INDEX_INCOMPLETE, or not found before it exists).
  * Finally the build is run to the end and compared with an uninterrupted build with the same seed.
@@ -30,8 +33,12 @@ export interface KillPoint {
   stage: KillStage;
   /** Summary answers saved in the index after the kill. */
   answersSaved: number;
-  /** Summary requests the child had in flight when it died. */
+  /** Summary requests the child had in flight when it died (phase D: sent and not saved). */
   inFlight: number;
+  /** Answers the server sent this run that never reached the index: paid calls the next run repeats. */
+  answersLost: number;
+  /** Whether the kill aimed at the window between an answer's arrival and its cache write (phase D). */
+  inAnswerWindow: boolean;
   /** Error code from opening the index for search right after the kill ('' if it opened). */
   openError: string;
 }
@@ -50,6 +57,16 @@ export interface KillCampaignResult {
   treeEqual: boolean;
   /** Request hashes the server answered successfully more than once over all runs. */
   repeatedSuccesses: number;
+  /** Answers sent beyond the first for the same request, over all runs: paid calls repeated. */
+  extraAnswers: number;
+  /** Answers lost, summed over all kills. */
+  answersLost: number;
+  /** Answers lost at kills outside the answer window (should be 0). */
+  lostOutsideWindow: number;
+  /** Kills aimed at the answer window. */
+  windowKills: number;
+  /** Most answers lost at one kill. */
+  maxLostAtOneKill: number;
   maxInFlight: number;
   concurrency: number;
   documents: number;
@@ -69,6 +86,8 @@ export interface KillCampaignOptions {
   answerSteps?: number[];
   /** Phase C delays after the last summary, in ms. */
   writeDelays?: number[];
+  /** Phase D kills: after this many new answers, this many ms after the last one was sent (0: at once). */
+  windowKills?: { afterAnswers: number; delayMs: number }[];
   onPoint?: (point: KillPoint) => void;
 }
 
@@ -129,6 +148,13 @@ export async function runKillCampaign(options: KillCampaignOptions): Promise<Kil
   const concurrency = options.concurrency ?? 3;
   const answerSteps = options.answerSteps ?? [1, 3, 2, 4, 0, 2, 3, 1, 4, 2, 3, 2, 1, 3];
   const writeDelays = options.writeDelays ?? [0, 3, 6, 10, 16, 25, 40, 60];
+  const windowKills = options.windowKills ?? [
+    { afterAnswers: 1, delayMs: 0 },
+    { afterAnswers: 2, delayMs: 0 },
+    { afterAnswers: 2, delayMs: 1 },
+    { afterAnswers: 1, delayMs: 2 },
+    { afterAnswers: 2, delayMs: 4 },
+  ];
   const problems: string[] = [];
   const corpus = sampleCorpus(options.workDir, documents, 'kill-corpus.jsonl');
   const env = cleanEnv({ OPENAI_API_KEY: 'sk-test-kill-campaign' });
@@ -164,18 +190,24 @@ export async function runKillCampaign(options: KillCampaignOptions): Promise<Kil
   let finished = false;
 
   /** Starts the child, waits for `trigger` to say when, kills it and records where it was. */
-  const killRun = async (label: string, hold: boolean, trigger: (ctx: { startSeq: number; startIso: string; stderr: () => string }) => Promise<string | undefined>): Promise<void> => {
+  type Trigger = (ctx: { startSeq: number; startIso: string; stderr: () => string; kill: () => void }) => Promise<string | undefined>;
+  const killRun = async (label: string, hold: boolean, trigger: Trigger, inAnswerWindow = false): Promise<void> => {
     if (finished) return;
     holding = hold;
     const startSeq = server.requests.length;
     const startIso = new Date().toISOString();
+    const savedBefore = countRows(target, 'model_cache');
     const run = spawnCli(args(target, server), { env });
-    const detail = await trigger({ startSeq, startIso, stderr: run.stderr });
+    const kill = (): void => {
+      if (!run.child.killed) run.child.kill('SIGKILL');
+    };
+    const detail = await trigger({ startSeq, startIso, stderr: run.stderr, kill });
     const chatsBefore = server.requests.slice(startSeq).filter((r) => r.route === 'chat');
-    const inFlight = chatsBefore.filter((r) => r.outcome === undefined || r.outcome === 'hang' || held.has(r.seq)).length;
-    run.child.kill('SIGKILL');
+    let inFlight = chatsBefore.filter((r) => r.outcome === undefined || r.outcome === 'hang' || held.has(r.seq)).length;
+    kill();
     const result = await run.done;
     holding = false;
+    server.onAnswered = undefined;
     // Let the server see the dead child's sockets close before the next child starts.
     if (!(await waitFor(() => server.stats.inFlight === 0, 5000))) {
       problems.push(`kill ${points.length + 1} (${label}): the server still held ${server.stats.inFlight} requests 5 s after the kill`);
@@ -192,6 +224,11 @@ export async function runKillCampaign(options: KillCampaignOptions): Promise<Kil
     else if (steps.has('load')) stage = 'embed';
     else stage = 'start-up/load';
     if (stage === 'finished') finished = true;
+    const thisRun = server.requests.slice(startSeq).filter((r) => r.route === 'chat');
+    const saved = countRows(target, 'model_cache') - savedBefore;
+    const answersLost = thisRun.filter((r) => r.outcome === 200).length - saved;
+    // At a window kill the answer just sent is still in flight for the client: sent, not saved.
+    if (inAnswerWindow) inFlight = thisRun.length - saved;
 
     let openError = '';
     let openMessage = '';
@@ -213,6 +250,8 @@ export async function runKillCampaign(options: KillCampaignOptions): Promise<Kil
       stage,
       answersSaved: countRows(target, 'model_cache'),
       inFlight,
+      answersLost,
+      inAnswerWindow,
       openError,
     };
     points.push(point);
@@ -243,8 +282,10 @@ export async function runKillCampaign(options: KillCampaignOptions): Promise<Kil
 
   // Phase B: kill after k new answers, once the answers already sent are committed.
   let answered = 0;
+  // Phase D needs summary calls left to kill at.
+  const windowReserve = windowKills.reduce((sum, k) => sum + k.afterAnswers, 0);
   for (const step of answerSteps) {
-    if (answered + step > summaryCalls - 3) break;
+    if (answered + step > summaryCalls - 3 - windowReserve) break;
     // Step 0: a resumed run killed with its first new requests in flight and nothing answered.
     await killRun(`after ${step} new answer${step === 1 ? '' : 's'}`, step === 0, async ({ startSeq }) => {
       const newAnswers = () => server.requests.slice(startSeq).filter((r) => r.route === 'chat' && r.outcome === 200).length;
@@ -260,6 +301,32 @@ export async function runKillCampaign(options: KillCampaignOptions): Promise<Kil
       answered = distinct();
       return `${answered} of ${summaryCalls} answers saved`;
     });
+  }
+
+  // Phase D: the window phase B avoids, between an answer leaving the server and its cache write.
+  for (const { afterAnswers, delayMs } of windowKills) {
+    if (answered + afterAnswers > summaryCalls - 2) break;
+    await killRun(
+      `${delayMs} ms after new answer ${afterAnswers} was sent`,
+      false,
+      async ({ startSeq, kill }) => {
+        let seen = 0;
+        const sent = new Promise<void>((resolve) => {
+          server.onAnswered = (request) => {
+            if (request.route !== 'chat' || request.seq < startSeq || ++seen !== afterAnswers) return;
+            // Synchronously, from the server's write callback: the client cannot have read the answer yet.
+            if (delayMs === 0) kill();
+            else setTimeout(kill, delayMs);
+            resolve();
+          };
+        });
+        if (!(await Promise.race([sent.then(() => true), sleep(20_000).then(() => false)]))) problems.push(`answer ${afterAnswers} of a window kill never came`);
+        await sleep(delayMs);
+        return undefined;
+      },
+      true,
+    );
+    answered = countRows(target, 'model_cache');
   }
 
   // Phase C: after the last summary is committed, inside tree assembly and the final write.
@@ -288,6 +355,7 @@ export async function runKillCampaign(options: KillCampaignOptions): Promise<Kil
   await server.close();
 
   const interrupted = points.filter((p) => p.stage !== 'finished');
+  const windowPoints = points.filter((p) => p.inAnswerWindow);
   return {
     points,
     interrupted: interrupted.length,
@@ -298,6 +366,11 @@ export async function runKillCampaign(options: KillCampaignOptions): Promise<Kil
     checkExit: check.code,
     treeEqual,
     repeatedSuccesses: server.repeatedSuccesses().length,
+    extraAnswers: [...server.successCounts().values()].reduce((sum, n) => sum + n - 1, 0),
+    answersLost: points.reduce((sum, p) => sum + p.answersLost, 0),
+    lostOutsideWindow: points.filter((p) => !p.inAnswerWindow).reduce((sum, p) => sum + p.answersLost, 0),
+    windowKills: windowPoints.length,
+    maxLostAtOneKill: Math.max(0, ...points.map((p) => p.answersLost)),
     maxInFlight: server.stats.maxInFlight,
     concurrency,
     documents,

@@ -108,11 +108,16 @@ export interface OpenAITestServer {
   pendingScript(): number;
   /** Called for requests the queue did not answer; return a reply, or undefined for the default. */
   onRequest: ((request: RecordedRequest) => ScriptedReply | undefined) | undefined;
+  /**
+   * Called once a successful answer has been handed to the socket (counted in successCounts), before
+   * the client can have read it: a kill from here lands between an answer's arrival and its cache write.
+   */
+  onAnswered: ((request: RecordedRequest) => void) | undefined;
   /** Successful (2xx) answers per request hash. */
   successCounts(): Map<string, number>;
   /** Hashes of requests answered successfully more than once (should be empty after a resume). */
   repeatedSuccesses(): string[];
-  /** Clears the queue, the log, the counters and `onRequest` (configuration stays). */
+  /** Clears the queue, the log, the counters, `onRequest` and `onAnswered` (configuration stays). */
   reset(): void;
   close(): Promise<void>;
 }
@@ -279,6 +284,7 @@ export async function startOpenAITestServer(options: TestServerOptions = {}): Pr
     requests,
     stats,
     onRequest: undefined,
+    onAnswered: undefined,
     script: (...replies) => void queue.push(...replies),
     pendingScript: () => queue.length,
     successCounts: () => new Map(successes),
@@ -288,6 +294,7 @@ export async function startOpenAITestServer(options: TestServerOptions = {}): Pr
       requests.length = 0;
       successes.clear();
       api.onRequest = undefined;
+      api.onAnswered = undefined;
       Object.assign(stats, { requests: 0, chat: 0, embeddings: 0, successes: 0, maxInFlight: stats.inFlight });
     },
     close: async () => {
@@ -349,11 +356,13 @@ export async function startOpenAITestServer(options: TestServerOptions = {}): Pr
         const text = JSON.stringify(payload);
         res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
         res.end(text, () => {
-          if (status >= 200 && status < 300) {
+          const ok = status >= 200 && status < 300;
+          if (ok) {
             stats.successes++;
             successes.set(record.hash, (successes.get(record.hash) ?? 0) + 1);
           }
           finish(status);
+          if (ok) api.onAnswered?.(record);
         });
       };
       const later = (ms: number, fn: () => void): void => {
