@@ -167,3 +167,14 @@ describe('token limit of a model folder', () => {
     for (const bad of [1, 513, 2.5]) expect(failure(() => inspectModelFolder(dir, { maxTokens: bad })).code).toBe('CONFIG_INVALID');
   });
 });
+
+describe('a model path recorded in an index', () => {
+  it('is read from the working directory first, then from beside the index file', () => {
+    const home = folder('index-home', { 'models/m/config.json': CONFIG, 'models/m/tokenizer.json': '{}', 'models/m/onnx/model.onnx': 'x' });
+    const indexFile = path.join(home, 'sub', '..', 'built.db');
+    expect(inspectModelFolder('models/m', { recordedIn: indexFile }).folder).toBe(path.join(home, 'models', 'm'));
+    const error = failure(() => inspectModelFolder('models/absent', { recordedIn: indexFile }));
+    expect(error.message).toContain(`nor beside ${indexFile}`);
+    expect(failure(() => inspectModelFolder('models/m')).message).toContain('does not exist');
+  });
+});

@@ -19,6 +19,7 @@ import { ModelClient, type RetryEvent } from './model-client.js';
 import {
   DEFAULT_MODEL_CONNECTION,
   requireChatModel,
+  readEnv,
   requireEmbeddingModel,
   resolveModelSettings,
   type ModelConnectionOptions,
@@ -100,6 +101,8 @@ interface ProviderParts {
   modelSettings(): ModelSettings;
   client(): ModelClient;
   embedder(): Promise<Embedder>;
+  /** The embedding model (option, recorded, else env LATTICE_EMBEDDING_MODEL) without resolving a server: a model folder needs none. */
+  embeddingModel(): string;
 }
 
 interface EmbedderEntry {
@@ -133,11 +136,11 @@ const EMBEDDERS: Record<EmbedderName, EmbedderEntry> = {
     load: async (p) => new OpenAIEmbedder({ client: p.client(), model: requireEmbeddingModel(p.modelSettings()) }),
   },
   transformers: {
-    info: (p) => ({ provider: 'transformers', modelId: requireEmbeddingModel(p.modelSettings()), dimensions: null }),
+    info: (p) => ({ provider: 'transformers', modelId: p.embeddingModel(), dimensions: null }),
     load: async (p) => {
       // Loaded on demand: onnxruntime is heavy and most runs never need it.
       const { TransformersEmbedder } = await import('./transformers-embedder.js');
-      return TransformersEmbedder.load({ modelPath: requireEmbeddingModel(p.modelSettings()) });
+      return TransformersEmbedder.load({ modelPath: p.embeddingModel(), recordedIn: p.settings.builtWith?.file });
     },
   },
 };
@@ -217,6 +220,7 @@ export function createProviders(settings: ProviderSettings = {}): Providers {
       client = new ModelClient({ baseURL, apiKey, ...connection, cache: settings.cache, onRetry: settings.onRetry });
       return client;
     },
+    embeddingModel: () => requireEmbeddingModel({ embeddingModel: embeddingModel ?? readEnv('LATTICE_EMBEDDING_MODEL', settings.env) }),
     embedder: () => {
       if (typeof embedderChoice === 'object') return Promise.resolve(embedderChoice);
       if (embedderChoice === undefined) return Promise.reject(unknownEmbedder(settings.builtWith?.file, recorded?.provider));

@@ -60,6 +60,12 @@ export interface InspectOptions {
    * `model_max_length`, capped by config.json's `max_position_embeddings`.
    */
   maxTokens?: number | undefined;
+  /**
+   * The index file that records `modelPath`. A relative path is read from the working directory
+   * first and, when no folder is there, from this file's folder: an index records the path as its
+   * build was given it, and a query may run from elsewhere.
+   */
+  recordedIn?: string | undefined;
 }
 
 const HINT = 'Pass the path of a local transformers.js model folder (config.json, tokenizer.json, onnx/model.onnx); lattice never downloads models.';
@@ -82,12 +88,13 @@ function positiveInt(value: unknown): number | undefined {
 export function inspectModelFolder(modelPath: string, options: InspectOptions = {}): ModelFolder {
   const { dtype } = options;
   if (!modelPath || typeof modelPath !== 'string') throw notFound('No model folder was given for the transformers embedder.', {});
-  const folder = path.resolve(modelPath);
+  const folder = locateFolder(modelPath, options.recordedIn);
   let stat: fs.Stats;
   try {
     stat = fs.statSync(folder);
   } catch {
-    throw notFound(`Model folder "${modelPath}" does not exist.`, { modelPath: folder });
+    const beside = options.recordedIn && !path.isAbsolute(modelPath) ? ` (nor beside ${options.recordedIn})` : '';
+    throw notFound(`Model folder "${modelPath}" does not exist${beside}.`, { modelPath: folder });
   }
   if (!stat.isDirectory()) throw notFound(`Model path "${modelPath}" is a file, not a model folder.`, { modelPath: folder });
 
@@ -138,6 +145,13 @@ export function inspectModelFolder(modelPath: string, options: InspectOptions = 
     hiddenSize: positiveInt(config['hidden_size']),
     ...resolveMaxTokens(folder, config, options.maxTokens),
   };
+}
+
+function locateFolder(modelPath: string, recordedIn: string | undefined): string {
+  const fromCwd = path.resolve(modelPath);
+  if (path.isAbsolute(modelPath) || recordedIn === undefined || fs.existsSync(fromCwd)) return fromCwd;
+  const beside = path.resolve(path.dirname(recordedIn), modelPath);
+  return fs.existsSync(beside) ? beside : fromCwd;
 }
 
 function resolveMaxTokens(folder: string, config: Record<string, unknown>, option: number | undefined): Pick<ModelFolder, 'maxTokens' | 'maxTokensSource'> {

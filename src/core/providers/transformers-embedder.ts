@@ -36,6 +36,8 @@ export interface TransformersEmbedderOptions {
    * (sentence_bert_config.json, else the model card, else tokenizer_config.json; see inspectModelFolder).
    */
   maxTokens?: number | undefined;
+  /** The index file that records `modelPath`: a relative path missing from the working directory is read from its folder. */
+  recordedIn?: string | undefined;
 }
 
 /** What one forward pass needs from the library, resolved once at load. */
@@ -75,7 +77,7 @@ export class TransformersEmbedder implements Embedder {
         hint: `Pass a batch size such as ${DEFAULT_TRANSFORMERS_BATCH_SIZE}.`,
       });
     }
-    const folder = inspectModelFolder(options.modelPath, { dtype: options.dtype, maxTokens: options.maxTokens });
+    const folder = inspectModelFolder(options.modelPath, { dtype: options.dtype, maxTokens: options.maxTokens, recordedIn: options.recordedIn });
 
     let library: typeof import('@huggingface/transformers');
     try {
