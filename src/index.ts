@@ -13,7 +13,7 @@ export type { LoadIssue, LoadIssueKind } from '../indexer/load/index.js';
 export { formatIssues } from '../indexer/load/index.js';
 export type { FormatIssuesOptions } from '../indexer/load/index.js';
 
-export { openIndex, LatticeIndex, DEFAULT_SEED_WITH } from './api/lattice-index.js';
+export { openIndex, LatticeIndex, DEFAULT_SEED_WITH, DEFAULT_FUSION } from './api/lattice-index.js';
 export type {
   OpenIndexOptions,
   IndexSearchOptions,

@@ -20,7 +20,8 @@ export interface SearchFlags {
   'final-score'?: 'path' | 'latent';
   calibration?: 'joint' | 'offset' | 'none';
   'inner-anchors'?: number;
-  fusion?: 'bm25' | 'dense';
+  fusion?: 'bm25' | 'dense' | 'none';
+  'fusion-head'?: number;
   'fusion-weight'?: number;
   'fusion-method'?: 'rrf' | 'append';
   'fusion-min-score'?: number;
@@ -43,7 +44,11 @@ export function withSearchFlags(y: Argv): Argv {
     .option('final-score', { choices: ['path', 'latent'] as const, describe: 'Leaf score: calibrated score alone (default) or path-weighted (reference)' })
     .option('calibration', { choices: ['joint', 'offset', 'none'] as const, describe: 'Per-slate scale and offset (default), offset only (reference model), or raw scores (ablation)' })
     .option('inner-anchors', { type: 'number', describe: `Anchors re-judged in every inner slate (default ${D.innerAnchors})` })
-    .option('fusion', { choices: ['bm25', 'dense'] as const, describe: 'Fuse the tree ranking with a flat ranking' })
+    .option('fusion', {
+      choices: ['bm25', 'dense', 'none'] as const,
+      describe: "Fuse the tree ranking with a flat ranking (default: the tree's first 20, then BM25); none: the tree's alone",
+    })
+    .option('fusion-head', { type: 'number', describe: 'With append: tree results before the flat ones, at most (default 20 under the default fusion)' })
     .option('fusion-weight', { type: 'number', describe: 'Weight of the flat list in rrf fusion (default 1)' })
     .option('fusion-method', { choices: ['rrf', 'append'] as const, describe: 'rrf (default): reciprocal rank; append: flat results fill the tail' })
     .option('fusion-min-score', { type: 'number', describe: 'With append: tree results scored below this go after the flat ones' })
@@ -69,7 +74,8 @@ export function searchOptionsFrom(args: SearchFlags): IndexSearchOptions {
     ...(args['final-score'] ? { finalScore: args['final-score'] } : {}),
     ...(args.calibration ? { calibration: args.calibration } : {}),
     ...(args['inner-anchors'] !== undefined ? { innerAnchors: args['inner-anchors'] } : {}),
-    ...(args.fusion ? { fusion: args.fusion } : {}),
+    ...(args.fusion ? { fusion: args.fusion === 'none' ? false : args.fusion } : {}),
+    ...(args['fusion-head'] !== undefined ? { fusionHead: args['fusion-head'] } : {}),
     ...(args['fusion-weight'] !== undefined ? { fusionWeight: args['fusion-weight'] } : {}),
     ...(args['fusion-method'] ? { fusionMethod: args['fusion-method'] } : {}),
     ...(args['fusion-min-score'] !== undefined ? { fusionMinScore: args['fusion-min-score'] } : {}),

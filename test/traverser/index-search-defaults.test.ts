@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIndex } from '../../indexer/build.js';
-import { DEFAULT_SEED_WITH, openIndex, type LatticeIndex } from '../../src/api/lattice-index.js';
+import { DEFAULT_FUSION, DEFAULT_SEED_WITH, openIndex, type LatticeIndex } from '../../src/api/lattice-index.js';
 import { isLatticeError } from '../../src/core/errors.js';
 import { runLattice } from '../helpers/run-lattice.js';
 
@@ -64,7 +64,7 @@ describe('LatticeIndex.search seeding', () => {
 
   it("fusionMethod 'append' keeps the tree's hits first and fills topK from BM25", async () => {
     const options = { iterations: 2, topK: 60, seedWith: false as const };
-    const alone = await index.search(query, options);
+    const alone = await index.search(query, { ...options, fusion: false });
     const filled = await index.search(query, { ...options, fusion: 'bm25', fusionMethod: 'append' });
     expect(alone.hits.length).toBeLessThan(60);
     expect(filled.hits).toHaveLength(60);
@@ -76,6 +76,25 @@ describe('LatticeIndex.search seeding', () => {
       .filter((d) => !treeDocs.has(d))
       .slice(0, 60 - alone.hits.length);
     expect(filled.hits.slice(alone.hits.length).map((h) => h.docId)).toEqual(expectedFill);
+  });
+
+  it("by default returns the tree's first 20 documents, then BM25's top 100 in order (DEFAULT_FUSION)", async () => {
+    const options = { topK: 60 };
+    const alone = await index.search(query, { ...options, fusion: false });
+    const fused = await index.search(query, options);
+    expect(DEFAULT_FUSION).toMatchObject({ retriever: 'bm25', method: 'append', head: 20 });
+    expect(alone.hits.length).toBeGreaterThan(20);
+    const head = alone.hits.slice(0, 20).map((h) => h.docId);
+    expect(fused.hits.slice(0, 20).map((h) => h.docId)).toEqual(head);
+    const tail = index
+      .bm25Search(query, 100)
+      .map((h) => h.docId)
+      .filter((d) => !head.includes(d))
+      .slice(0, 40);
+    expect(fused.hits.slice(20).map((h) => h.docId)).toEqual(tail);
+    expect(fused.trace.options.flat).toMatchObject({ method: 'append', head: 20, results: 100 });
+    const first = await index.search(query, { topK: 10 });
+    expect(first.hits.map((h) => h.docId)).toEqual(alone.hits.slice(0, 10).map((h) => h.docId));
   });
 
   it('the CLI exposes --seeds 0 (from the root) and the new search options', async () => {
