@@ -17,6 +17,8 @@ function recordingClient(extra: ModelClientOptions = {}): { client: ModelClient;
   const client = new ModelClient({
     baseURL: server.baseURL,
     apiKey: SECRET,
+    // Room for four retries, which these scripts use (the default, DEFAULT_MODEL_CONNECTION, is 2).
+    maxRetries: 4,
     random: () => 0,
     sleep: async (ms) => {
       delays.push(ms);
@@ -212,7 +214,7 @@ describe('concurrency limit', () => {
     server.config.delayMs = 30;
     let n = 0;
     server.onRequest = () => (n++ % 2 === 0 ? { type: 'status', status: 429, retryAfterMs: 5 } : undefined);
-    const client = new ModelClient({ baseURL: server.baseURL, apiKey: SECRET, concurrency: 3, backoffBaseMs: 5 });
+    const client = new ModelClient({ baseURL: server.baseURL, apiKey: SECRET, concurrency: 3, maxRetries: 4, backoffBaseMs: 5 });
     let peakSeen = 0;
     const watch = setInterval(() => (peakSeen = Math.max(peakSeen, client.inFlight)), 2);
     const calls = Array.from({ length: 12 }, (_, i) => client.embed({ model: 'test-embedding', input: [`text number ${i}`] }));
@@ -228,7 +230,7 @@ describe('concurrency limit', () => {
 
   it('applies to chat calls as well', async () => {
     server.config.delayMs = 20;
-    const client = new ModelClient({ baseURL: server.baseURL, apiKey: SECRET, concurrency: 2 });
+    const client = new ModelClient({ baseURL: server.baseURL, apiKey: SECRET, concurrency: 2, maxRetries: 4 });
     await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
         client.chatJson({

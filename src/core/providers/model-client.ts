@@ -14,9 +14,10 @@ import OpenAI from 'openai';
 import { LatticeError } from '../errors.js';
 import { emptyUsage, addUsage, type Usage } from '../types.js';
 import { redact } from './model-errors.js';
-import { resolveModelSettings, safeURL, type EnvSource } from './model-settings.js';
+import { DEFAULT_MODEL_CONNECTION, NO_API_KEY, resolveModelSettings, safeURL, type EnvSource } from './model-settings.js';
 import { runPool } from '../util/run-pool.js';
 import type { ResponseCache } from './response-cache.js';
+import type { ChatBackend } from './chat-backend.js';
 import { ModelCallCache } from './model-call-cache.js';
 import { ModelTransport, type RetryEvent } from './model-transport.js';
 import {
@@ -89,14 +90,14 @@ export interface ModelClientOptions {
   env?: EnvSource | undefined;
   /** Provider kind recorded in cache keys. Default `openai`. */
   provider?: string | undefined;
-  /** Requests in flight at once, retries included. Default 4. */
+  /** Requests in flight at once, retries included. Default 4 (DEFAULT_MODEL_CONNECTION). */
   concurrency?: number | undefined;
   /**
-   * Retries after the first attempt, for retryable failures. Default 4. A refused connection
+   * Retries after the first attempt, for retryable failures. Default 2 (DEFAULT_MODEL_CONNECTION). A refused connection
    * (nothing listening) gets at most one retry, so a missing server is reported quickly.
    */
   maxRetries?: number | undefined;
-  /** Per-attempt timeout in ms, until the response headers arrive. Default 60,000. */
+  /** Per-attempt timeout in ms, until the response headers arrive. Default 60,000 (DEFAULT_MODEL_CONNECTION). */
   timeoutMs?: number | undefined;
   /** First backoff delay in ms; doubles each retry. Default 500. */
   backoffBaseMs?: number | undefined;
@@ -115,6 +116,8 @@ export interface ModelClientOptions {
   onRetry?: ((event: RetryEvent) => void) | undefined;
   /** fetch implementation handed to the openai client (tests, proxies). */
   fetch?: typeof globalThis.fetch | undefined;
+  /** An in-process chat model (llama-cpp-chat.ts) answering chat calls instead of a server; no URL or key is resolved. */
+  backend?: ChatBackend | undefined;
 }
 
 /**
@@ -161,17 +164,21 @@ export class ModelClient {
   private readonly transport: ModelTransport;
   private readonly calls: ModelCallCache | undefined;
   private readonly modes: StructuredModes;
+  private readonly backend: ChatBackend | undefined;
   private useMaxCompletionTokens = false;
   private omitTemperature = false;
 
   constructor(options: ModelClientOptions = {}) {
-    const settings = resolveModelSettings({ baseURL: options.baseURL, apiKey: options.apiKey, env: options.env });
+    this.backend = options.backend;
+    const settings = this.backend
+      ? { baseURL: `in-process:${this.backend.location}`, apiKey: NO_API_KEY }
+      : resolveModelSettings({ baseURL: options.baseURL, apiKey: options.apiKey, env: options.env });
     this.baseURL = settings.baseURL;
     this.apiKey = settings.apiKey;
-    this.provider = options.provider ?? 'openai';
-    this.concurrency = positiveInt('concurrency', options.concurrency, 4);
-    this.maxRetries = positiveInt('maxRetries', options.maxRetries, 4, 0);
-    this.timeoutMs = positiveInt('timeoutMs', options.timeoutMs, 60_000);
+    this.provider = options.provider ?? this.backend?.provider ?? 'openai';
+    this.concurrency = positiveInt('concurrency', options.concurrency, DEFAULT_MODEL_CONNECTION.concurrency);
+    this.maxRetries = positiveInt('maxRetries', options.maxRetries, DEFAULT_MODEL_CONNECTION.maxRetries, 0);
+    this.timeoutMs = positiveInt('timeoutMs', options.timeoutMs, DEFAULT_MODEL_CONNECTION.timeoutMs);
     this.transport = new ModelTransport({
       baseURL: this.baseURL,
       apiKey: this.apiKey,
@@ -362,6 +369,13 @@ export class ModelClient {
   }
 
   private async complete<T>(request: ChatJsonRequest<T>, mode: StructuredMode, messages: ChatMessage[]): Promise<Completion> {
+    const backend = this.backend;
+    if (backend) {
+      const { model, schemaName, schema, temperature, maxTokens } = request;
+      return this.transport.call('chat', model, request.abortSignal, (signal) =>
+        backend.complete({ model, messages, mode, schemaName, schema, temperature, maxTokens }, signal),
+      );
+    }
     for (;;) {
       const body: Record<string, unknown> = { model: request.model, messages };
       if (request.temperature !== undefined && !this.omitTemperature) body['temperature'] = request.temperature;
