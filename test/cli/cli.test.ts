@@ -67,6 +67,18 @@ describe('lattice CLI', () => {
     expect(t.stdout).toMatch(/iteration 0: expand #1 /);
   });
 
+  it("searches with the embedding judge: cosine with the index's own embedder, one query embedding, no model", async () => {
+    const r = await runLattice(['query', indexFile, 'A deficiency of folate increases blood levels of homocysteine.', '--judge', 'embedding', '--json', '-k', '5']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result.trace.judge.provider).toBe('embedding');
+    expect(result.trace.judge.modelId).toMatch(/^local:lsa/);
+    expect(result.trace.judgeCalls).toBeGreaterThan(0);
+    expect(result.trace.fallbackCalls).toBe(0);
+    expect(result.hits.map((h: { docId: string }) => h.docId)).toContain('11705328');
+  });
+
   it('reads a batch of queries from stdin, one JSON document a line', async () => {
     const r = await runLattice(['query', indexFile, '--json', '-k', '2'], { stdin: ['folate homocysteine', '', 'HIV infectiveness'] });
     expect(r.code).toBe(0);
