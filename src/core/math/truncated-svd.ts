@@ -5,9 +5,11 @@
  * any randomized scheme there), else the randomized range finder of Halko, Martinsson & Tropp
  * (2011): Gaussian test matrix, oversampling, power iterations (AᵀA) re-orthonormalised after
  * every application, then Rayleigh-Ritz through a small symmetric eigenproblem.
- * Why in-house rather than ml-matrix: ml-matrix has no sparse product and no randomized SVD;
- * only its dense parts (QR, eigen, products) could serve, and side by side they are slower here
- * without changing the result (scripts/bench-svd.ts prints time and agreement).
+ * Why in-house rather than ml-matrix: ml-matrix has no sparse matrices and no randomized SVD;
+ * only its dense kernels (QR, SVD, products) could serve. Side by side on SciFact's TF-IDF
+ * matrix they give the same singular values and subspace but run an order of magnitude slower,
+ * for both the exact and the randomized path (scripts/bench-svd.ts prints the times and the
+ * agreement; docs/benchmarks/svd.json holds them).
  * Invariant: deterministic for a given seed; directions below 1e-4 σ1 are dropped.
  */
 import { LatticeError } from '../errors.js';
