@@ -33,7 +33,7 @@ import { keywordProfiles } from './keyword-profile.js';
 import { loadCorpus, type LoadIssue } from './load/index.js';
 import { embeddingText, prepareLeaves, type LeafDocument } from './prepare-leaves.js';
 import { checkProviderSettings, createBuildProviders, type BuildProviders } from './providers.js';
-import { summarizeLevel } from './summarize.js';
+import { summarizeLevel, type SummarizeLevelOptions } from './summarize.js';
 
 /** Characters of a document or chunk given to the embedder. */
 const EMBED_CHARS = 8000;
@@ -269,17 +269,8 @@ async function embedLeaves(
   return { embedder, leafVectors: { documents, chunks } };
 }
 
-interface SummarizeBase {
-  summarizer: Summarizer;
-  maxWords: number;
-  childChars: number;
-  dimensions: number;
-  seed: number;
-  concurrency: number;
-  usage: Usage;
-  onProgress: ProgressListener;
-  signal: AbortSignal | undefined;
-}
+/** What every level's summarize call shares; the level, root flag and progress offsets vary. */
+type SummarizeBase = Omit<SummarizeLevelOptions, 'isRoot' | 'level' | 'progressBase' | 'onProgress'> & { onProgress: ProgressListener };
 
 async function buildBottomUp(
   drafts: DraftNode[],

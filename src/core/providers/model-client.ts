@@ -233,6 +233,11 @@ export class ModelClient {
     const errors: string[] = [];
     let partial: unknown;
     let lastAnswer = '';
+    const rejected = (verdict: { error: string; partial?: unknown }, answer: string): void => {
+      errors.push(verdict.error);
+      if (verdict.partial !== undefined) partial = verdict.partial;
+      lastAnswer = answer;
+    };
 
     for (;;) {
       const mode = this.modes.current();
@@ -252,9 +257,7 @@ export class ModelClient {
 
       const verdict = interpret(first, request.validate, expect);
       if (verdict.ok) return this.finishChat(request, mode, verdict, callUsage, false);
-      errors.push(verdict.error);
-      if (verdict.partial !== undefined) partial = verdict.partial;
-      lastAnswer = first.content;
+      rejected(verdict, first.content);
 
       let second: Completion;
       try {
@@ -266,9 +269,7 @@ export class ModelClient {
       addUsage(callUsage, second.usage);
       const again = interpret(second, request.validate, expect);
       if (again.ok) return this.finishChat(request, mode, again, callUsage, true);
-      errors.push(again.error);
-      if (again.partial !== undefined) partial = again.partial;
-      lastAnswer = second.content;
+      rejected(again, second.content);
       break;
     }
 

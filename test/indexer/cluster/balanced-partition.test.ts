@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { groupCount, partitionBalanced, resolveGroupBounds } from '../../../indexer/cluster/balanced-partition.js';
-import { isLatticeError } from '../../../src/core/errors.js';
-import { blobs, coversExactlyOnce, groupsArePure, noise } from './synthetic.js';
+import { blobs, coversExactlyOnce, expectCode, groupsArePure, noise } from './synthetic.js';
 
 function expectValid(groups: number[][], n: number, minSize: number, maxSize: number): void {
   expect(coversExactlyOnce(groups, n)).toBe(true);
@@ -11,16 +10,6 @@ function expectValid(groups: number[][], n: number, minSize: number, maxSize: nu
     for (let i = 1; i < g.length; i++) expect(g[i]).toBeGreaterThan(g[i - 1]);
   }
   for (let j = 1; j < groups.length; j++) expect(groups[j][0]).toBeGreaterThan(groups[j - 1][0]);
-}
-
-function expectCode(fn: () => unknown, code: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(isLatticeError(caught, code as never)).toBe(true);
 }
 
 describe('partitionBalanced', () => {

@@ -1,24 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { kmeans, repairEmpty } from '../../../indexer/cluster/kmeans.js';
 import { inertiaOf } from '../../../indexer/cluster/geometry.js';
-import { isLatticeError } from '../../../src/core/errors.js';
-import { blobs, groupsArePure, noise } from './synthetic.js';
+import { blobs, expectCode, groupsArePure, noise } from './synthetic.js';
 
 function groupsOf(assignments: Int32Array, k: number): number[][] {
   const out: number[][] = Array.from({ length: k }, () => []);
   assignments.forEach((c, i) => out[c].push(i));
   return out;
-}
-
-function expectCode(fn: () => unknown, code: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(isLatticeError(caught)).toBe(true);
-  expect((caught as { code: string }).code).toBe(code);
 }
 
 describe('kmeans', () => {

@@ -1,8 +1,22 @@
 /**
  * Seeded synthetic embeddings for the clustering tests: Gaussian blobs with known labels
- * (far apart or overlapping) and structureless noise.
+ * (far apart or overlapping) and structureless noise; and the assertion the option checks share.
  */
+import { expect } from 'vitest';
+import { isLatticeError } from '../../../src/core/errors.js';
 import { createRng, gaussian } from '../../../src/core/math/random.js';
+
+/** Asserts that `fn` throws a LatticeError with `code`. */
+export function expectCode(fn: () => unknown, code: string): void {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (error) {
+    caught = error;
+  }
+  expect(isLatticeError(caught)).toBe(true);
+  expect((caught as { code: string }).code).toBe(code);
+}
 
 export interface Blobs {
   vectors: Float32Array[];
