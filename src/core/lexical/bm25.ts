@@ -14,6 +14,7 @@
 import { blobCorruption, packBlob, unpackBlob } from '../util/binary-blob.js';
 import { GrowableU32 } from '../util/growable-u32.js';
 import { LatticeError } from '../errors.js';
+import { TermCounter } from '../text/term-counter.js';
 import { tokenize } from '../text/tokenize.js';
 
 export interface Bm25Params {
@@ -193,16 +194,12 @@ export class Bm25Index {
     const resolved = resolveParams(params);
     const ids: string[] = [];
     const seenIds = new Set<string>();
-    const termIds = new Map<string, number>();
-    const terms: string[] = [];
+    const counter = new TermCounter();
     const lengths = new GrowableU32();
     // Postings accumulate as (term, doc, tf) triples in document order, then a counting sort groups them by term.
     const pTerm = new GrowableU32(1 << 16);
     const pDoc = new GrowableU32(1 << 16);
     const pTf = new GrowableU32(1 << 16);
-    let tfScratch = new Uint32Array(1024);
-    let lastDoc = new Int32Array(1024).fill(-1);
-    const unique: number[] = [];
 
     for (const doc of docs) {
       if (!doc || typeof doc.id !== 'string' || typeof doc.text !== 'string') {
@@ -220,36 +217,14 @@ export class Bm25Index {
       ids.push(doc.id);
       const tokens = tokenize(doc.text);
       lengths.push(tokens.length);
-      unique.length = 0;
-      for (const tok of tokens) {
-        let t = termIds.get(tok);
-        if (t === undefined) {
-          t = terms.length;
-          termIds.set(tok, t);
-          terms.push(tok);
-          if (t >= tfScratch.length) {
-            const nt = new Uint32Array(tfScratch.length * 2);
-            nt.set(tfScratch);
-            tfScratch = nt;
-            const nl = new Int32Array(lastDoc.length * 2).fill(-1);
-            nl.set(lastDoc);
-            lastDoc = nl;
-          }
-        }
-        if (lastDoc[t] !== d) {
-          lastDoc[t] = d;
-          tfScratch[t] = 0;
-          unique.push(t);
-        }
-        tfScratch[t]!++;
-      }
-      for (const t of unique) {
+      for (const t of counter.count(tokens)) {
         pTerm.push(t);
         pDoc.push(d);
-        pTf.push(tfScratch[t]!);
+        pTf.push(counter.tfOf(t));
       }
     }
 
+    const terms = counter.terms;
     const V = terms.length;
     const P = pTerm.length;
     const termOffsets = new Uint32Array(V + 1);

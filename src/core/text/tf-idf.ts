@@ -2,7 +2,7 @@
  * The TF-IDF matrix of a corpus, as the local (LSA) embedder fits it: sublinear tf (1 + ln tf),
  * smoothed idf (ln((1 + N) / (1 + df)) + 1), a vocabulary of the most document-frequent terms
  * (df >= minDf, at most maxFeatures, ties by term), and rows L2-normalised.
- * Why one pass: each text is tokenised once into (term, count) pairs under provisional ids, kept
+ * Why one pass: each text is tokenised once into (term, count) pairs under provisional ids (TermCounter), kept
  * in growable typed arrays, then remapped to the final vocabulary; a large corpus never holds
  * its token lists or a dense matrix in memory.
  * Invariant: deterministic; row term ids ascending. Used by: providers/local-embedder.ts.
@@ -10,6 +10,7 @@
 import { LatticeError } from '../errors.js';
 import { CsrMatrix } from '../math/sparse.js';
 import { GrowableU32 } from '../util/growable-u32.js';
+import { TermCounter } from './term-counter.js';
 import { tokenize } from './tokenize.js';
 
 export interface TfIdfOptions {
@@ -49,15 +50,10 @@ export function fitTfIdf(texts: readonly string[], options: TfIdfOptions): TfIdf
   const { maxFeatures, minDf, onTexts } = options;
 
   // 1. Tokenise once; keep each text's distinct terms (provisional ids) with counts.
-  const provisional = new Map<string, number>();
-  const terms: string[] = [];
-  let df = new Uint32Array(1024);
-  let tfScratch = new Uint32Array(1024);
-  let lastDoc = new Int32Array(1024).fill(-1);
+  const counter = new TermCounter();
   const rowPtr = new Uint32Array(N + 1);
   const pairIds = new GrowableU32(1 << 16);
   const pairTfs = new GrowableU32(1 << 16);
-  const unique: number[] = [];
   for (let d = 0; d < N; d++) {
     const text = texts[d];
     if (typeof text !== 'string') {
@@ -65,46 +61,19 @@ export function fitTfIdf(texts: readonly string[], options: TfIdfOptions): TfIdf
         hint: 'Pass the document texts as strings.',
       });
     }
-    unique.length = 0;
-    for (const tok of tokenize(text)) {
-      let t = provisional.get(tok);
-      if (t === undefined) {
-        t = terms.length;
-        provisional.set(tok, t);
-        terms.push(tok);
-        if (t >= df.length) {
-          const grow = <T extends Uint32Array | Int32Array>(a: T, fill: number): T => {
-            const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-            b.fill(fill);
-            b.set(a);
-            return b;
-          };
-          df = grow(df, 0);
-          tfScratch = grow(tfScratch, 0);
-          lastDoc = grow(lastDoc, -1);
-        }
-      }
-      if (lastDoc[t] !== d) {
-        lastDoc[t] = d;
-        tfScratch[t] = 0;
-        df[t]++;
-        unique.push(t);
-      }
-      tfScratch[t]++;
-    }
-    for (const t of unique) {
+    for (const t of counter.count(tokenize(text))) {
       pairIds.push(t);
-      pairTfs.push(tfScratch[t]!);
+      pairTfs.push(counter.tfOf(t));
     }
     rowPtr[d + 1] = pairIds.length;
     if (onTexts && (d % 512 === 511 || d === N - 1)) onTexts(d + 1);
   }
-  lastDoc = new Int32Array(0);
-  tfScratch = new Uint32Array(0);
+  const terms = counter.terms;
+  const df = (t: number): number => counter.df(t);
 
   // 2. Vocabulary: df >= minDf, most frequent first (ties by term), at most maxFeatures.
   const candidates: number[] = [];
-  for (let t = 0; t < terms.length; t++) if (df[t]! >= minDf) candidates.push(t);
+  for (let t = 0; t < terms.length; t++) if (df(t) >= minDf) candidates.push(t);
   if (candidates.length === 0) {
     throw new LatticeError(
       'INPUT_EMPTY',
@@ -114,7 +83,7 @@ export function fitTfIdf(texts: readonly string[], options: TfIdfOptions): TfIdf
       { hint: 'Add documents with real text, or lower minDf.' },
     );
   }
-  candidates.sort((a, b) => df[b]! - df[a]! || (terms[a]! < terms[b]! ? -1 : terms[a]! > terms[b]! ? 1 : 0));
+  candidates.sort((a, b) => df(b) - df(a) || (terms[a]! < terms[b]! ? -1 : terms[a]! > terms[b]! ? 1 : 0));
   if (candidates.length > maxFeatures) candidates.length = maxFeatures;
   const V = candidates.length;
   const remap = new Int32Array(terms.length).fill(-1);
@@ -124,9 +93,10 @@ export function fitTfIdf(texts: readonly string[], options: TfIdfOptions): TfIdf
     const t = candidates[i]!;
     remap[t] = i;
     vocabulary[i] = terms[t]!;
-    idf[i] = Math.log((1 + N) / (1 + df[t]!)) + 1;
+    idf[i] = Math.log((1 + N) / (1 + df(t))) + 1;
   }
-  provisional.clear();
+
+  counter.forgetLookup();
 
   // 3. Rows in the final vocabulary (ids ascending), and the L2-normalised TF-IDF matrix A (N × V).
   const ids = new Uint32Array(pairIds.length);
