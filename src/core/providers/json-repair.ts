@@ -13,7 +13,7 @@
  * Invariant: never throws, runs in time linear in the text per tried start position
  * (bounded; test/providers/json-repair.test.ts times a 1.001 MB answer), and only returns what
  * JSON.parse accepted after the repairs listed.
- * Used by: model-client.ts (chatJson), before the caller's validator runs.
+ * Used by: structured-output.ts (interpret, for ModelClient.chatJson), before the caller's validator runs.
  */
 
 /** What was changed to make the text parse, for traces and tests. */

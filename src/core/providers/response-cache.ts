@@ -5,7 +5,7 @@
  * messages, schema, temperature, mode, embedding input) and never of where or how we
  * connect (base URL, API key), so moving a server or rotating a key keeps the cache warm.
  * Invariant: only validated answers are stored (the model client enforces this).
- * Used by: model-client.ts; the SQLite store implements the same `ResponseCache`.
+ * Used by: model-call-cache.ts (the model client's keys and entries); the SQLite store implements the same `ResponseCache`.
  */
 import { createHash } from 'node:crypto';
 
