@@ -30,8 +30,10 @@ export interface BuildOptions {
   dimensions?: number;
   /** Summariser name, or your own Summarizer. Defaults to 'extractive' (no model). */
   summarizer?: SummarizerName | Summarizer;
-  /** Chat model for the 'llm' summariser. Defaults to env LATTICE_MODEL. */
+  /** Chat model for the 'llm' summariser: a server's model id, or a .gguf file run in the process. Defaults to env LATTICE_MODEL. */
   model?: string;
+  /** 'openai' (an OpenAI-compatible server) or 'llama-cpp' (a GGUF file in the process). Defaults to 'llama-cpp' for a .gguf model, else 'openai'. */
+  provider?: string;
   /** OpenAI-compatible server. Defaults to env OPENAI_BASE_URL. Never stored in the index. */
   baseURL?: string;
   /** API key. Defaults to env OPENAI_API_KEY. Never stored in the index. */

@@ -30,6 +30,7 @@ function providerSettings(options: BuildOptions, store?: IndexStore): ProviderSe
     baseURL: options.baseURL,
     apiKey: options.apiKey,
     model: options.model,
+    provider: options.provider,
     embeddingModel: options.embeddingModel,
     concurrency: options.concurrency ?? DEFAULT_BUILD_OPTIONS.concurrency,
     maxRetries: options.maxRetries ?? DEFAULT_BUILD_OPTIONS.maxRetries,

@@ -82,3 +82,9 @@ export { median, sortedCopy, nearestRankQuantile } from '../core/math/stats.js';
 
 // The bounded task pool the fault scenarios (scripts/reliability/) run their builds and queries with.
 export { runPool } from '../core/util/run-pool.js';
+
+// The in-process LLM and the prompts scripts/bench-real-llm.ts measures (parse rates, tokens per call).
+export { LlamaCppChat } from '../core/providers/llama-cpp-chat.js';
+export { ModelClient } from '../core/providers/model-client.js';
+export { JUDGE_ANSWER } from '../core/providers/llm-judge.js';
+export { compactJudgeMessages, slateAnswerSchema } from '../core/providers/small-model-prompts.js';

@@ -19,6 +19,7 @@ interface BuildArgs {
   dimensions: number;
   summarizer: 'extractive' | 'llm';
   model?: string;
+  provider?: 'openai' | 'llama-cpp';
   'base-url'?: string;
   concurrency: number;
   'summary-words': number;
@@ -50,7 +51,8 @@ export const buildCommand: CommandModule<BuildArgs> = {
       .option('embedding-model', { type: 'string', describe: 'Embedding model id (openai) or local model folder (transformers); env LATTICE_EMBEDDING_MODEL' })
       .option('dimensions', { type: 'number', default: 256, describe: 'Dimensions of the local embedder' })
       .option('summarizer', { choices: ['extractive', 'llm'] as const, default: 'extractive' as const, describe: 'extractive: no model; llm: an OpenAI-compatible chat model' })
-      .option('model', { type: 'string', describe: 'Chat model for --summarizer llm; env LATTICE_MODEL' })
+      .option('model', { type: 'string', describe: 'Chat model for --summarizer llm: a server model id, or a .gguf file run in the process; env LATTICE_MODEL' })
+      .option('provider', { choices: ['openai', 'llama-cpp'] as const, describe: 'Where chat calls go (default: llama-cpp for a .gguf model, else openai)' })
       .option('base-url', { type: 'string', describe: 'OpenAI-compatible server URL; env OPENAI_BASE_URL (key: env OPENAI_API_KEY)' })
       .option('concurrency', { type: 'number', default: 4, describe: 'Model calls in flight at once' })
       .option('summary-words', { type: 'number', default: 100, describe: 'Length budget of a cluster summary, in words' })
@@ -67,6 +69,7 @@ export const buildCommand: CommandModule<BuildArgs> = {
       .option('dry-run', { type: 'boolean', default: false, describe: 'Count the model calls and tokens a build needs, without calling anything' })
       .example('$0 build data/scifact-sample -o sample.db', 'Local mode: no model needed')
       .example('$0 build docs/ -o docs.db --summarizer llm --model gpt-4o-mini', 'LLM summaries via OPENAI_BASE_URL')
+      .example('$0 build docs/ -o docs.db --summarizer llm --model models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf', 'LLM summaries in the process, no server')
       .example('$0 build corpus.jsonl -o big.db --dry-run --summarizer llm --model m', 'Estimate the cost first') as unknown as Argv<BuildArgs>,
   handler: async (args: BuildArgs, io: CliIO) => {
     const { buildIndex, formatIssues } = await import('../../index.js');
@@ -87,6 +90,7 @@ export const buildCommand: CommandModule<BuildArgs> = {
         dimensions: args.dimensions,
         summarizer: args.summarizer,
         model: args.model,
+        provider: args.provider,
         baseURL: args['base-url'],
         concurrency: args.concurrency,
         summaryWords: args['summary-words'],

@@ -16,6 +16,7 @@ interface QueryArgs extends SearchFlags {
   question?: string;
   judge: 'lexical' | 'llm' | 'embedding';
   model?: string;
+  provider?: 'openai' | 'llama-cpp';
   'base-url'?: string;
   'budget-tokens'?: number;
   k: number;
@@ -39,7 +40,8 @@ export const queryCommand: CommandModule<QueryArgs> = {
           default: 'lexical' as const,
           describe: "Who scores slates: lexical (BM25, no model), an LLM, or embedding (cosine with the index's embedder)",
         })
-        .option('model', { type: 'string', describe: 'Chat model for --judge llm; env LATTICE_MODEL' })
+        .option('model', { type: 'string', describe: 'Chat model for --judge llm: a server model id, or a .gguf file run in the process; env LATTICE_MODEL' })
+        .option('provider', { choices: ['openai', 'llama-cpp'] as const, describe: 'Where chat calls go (default: llama-cpp for a .gguf model, else openai)' })
         .option('base-url', { type: 'string', describe: 'OpenAI-compatible server URL; env OPENAI_BASE_URL (key: env OPENAI_API_KEY)' }),
     )
       .option('budget-tokens', { type: 'number', describe: 'Stop after this many judge tokens' })
@@ -53,7 +55,7 @@ export const queryCommand: CommandModule<QueryArgs> = {
       .example('cat questions.txt | $0 query sample.db --json > results.jsonl', 'A batch from stdin') as unknown as Argv<QueryArgs>,
   handler: async (args: QueryArgs, io: CliIO) => {
     const { openIndex } = await import('../../index.js');
-    const index = openIndex(args.index, { judge: args.judge, model: args.model, baseURL: args['base-url'], env: io.env });
+    const index = openIndex(args.index, { judge: args.judge, model: args.model, provider: args.provider, baseURL: args['base-url'], env: io.env });
     try {
       const shared = searchOptionsFrom(args);
       const options = {

