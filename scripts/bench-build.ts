@@ -24,9 +24,12 @@ function child(input: string, output: string, strategy: string): void {
     const started = performance.now();
     const report = await buildIndex({ input, output, strategy: strategy as 'bottom-up' | 'top-down', force: true });
     const seconds = (performance.now() - started) / 1000;
+    // CPU seconds (user + system, the whole process) stay meaningful when the machine is shared.
+    const cpu = process.cpuUsage();
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const maxRssMb = process.resourceUsage().maxRSS / 1024;
     const r = report as { documents: number; nodes: number; depth: number };
-    process.stdout.write(`${JSON.stringify({ seconds, maxRssMb, documents: r.documents, nodes: r.nodes, depth: r.depth })}\n`);
+    process.stdout.write(`${JSON.stringify({ seconds, cpuSeconds, maxRssMb, documents: r.documents, nodes: r.nodes, depth: r.depth })}\n`);
   })();
 }
 
@@ -51,12 +54,13 @@ function parent(): void {
     throw new Error(`--sizes needs positive whole numbers and --runs a positive whole number, got ${values.sizes} and ${values.runs}`);
   }
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lattice-bench-build-'));
-  const rows: { n: number; seconds: number; rss: number; nodes: number; depth: number; runs: { seconds: number; maxRssMb: number }[] }[] = [];
+  const rows: { n: number; seconds: number; cpuSeconds: number; rss: number; nodes: number; depth: number; runs: { seconds: number; cpuSeconds: number; maxRssMb: number }[] }[] = [];
+  const loadBefore = os.loadavg();
   console.log(`bench-build: strategy ${strategy}, ${runs} run(s) per size, node ${process.version}, ${os.cpus().length} cores`);
   for (const n of sizes) {
     const corpus = path.join(work, `corpus-${n}.jsonl`);
     writeCorpus(corpus, n);
-    const results: { seconds: number; maxRssMb: number; nodes: number; depth: number }[] = [];
+    const results: { seconds: number; cpuSeconds: number; maxRssMb: number; nodes: number; depth: number }[] = [];
     for (let r = 0; r < runs; r++) {
       const out = path.join(work, `index-${n}.db`);
       const res = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', corpus, out, strategy], { encoding: 'utf8', maxBuffer: 1 << 26 });
@@ -68,9 +72,10 @@ function parent(): void {
       for (const f of fs.readdirSync(work)) if (f.startsWith(`index-${n}.db`)) fs.rmSync(path.join(work, f));
     }
     const seconds = median(results.map((x) => x.seconds));
+    const cpuSeconds = median(results.map((x) => x.cpuSeconds));
     const rss = median(results.map((x) => x.maxRssMb));
-    rows.push({ n, seconds, rss, nodes: results[0]!.nodes, depth: results[0]!.depth, runs: results.map((x) => ({ seconds: x.seconds, maxRssMb: x.maxRssMb })) });
-    console.log(`  ${String(n).padStart(7)} docs  ${seconds.toFixed(1).padStart(6)} s  ${rss.toFixed(0).padStart(5)} MB peak RSS  ${Math.round(n / seconds).toString().padStart(6)} docs/s  (${results[0]!.nodes} nodes, depth ${results[0]!.depth})`);
+    rows.push({ n, seconds, cpuSeconds, rss, nodes: results[0]!.nodes, depth: results[0]!.depth, runs: results.map((x) => ({ seconds: x.seconds, cpuSeconds: x.cpuSeconds, maxRssMb: x.maxRssMb })) });
+    console.log(`  ${String(n).padStart(7)} docs  ${seconds.toFixed(1).padStart(6)} s (${cpuSeconds.toFixed(1)} s cpu)  ${rss.toFixed(0).padStart(5)} MB peak RSS  ${Math.round(n / seconds).toString().padStart(6)} docs/s  (${results[0]!.nodes} nodes, depth ${results[0]!.depth})`);
   }
   const growth: { from: number; to: number; exponent: number; nLogN: number }[] = [];
   for (let i = 1; i < rows.length; i++) {
@@ -84,7 +89,8 @@ function parent(): void {
   fs.rmSync(work, { recursive: true, force: true });
   const json = path.resolve(values.json);
   fs.mkdirSync(path.dirname(json), { recursive: true });
-  const machine = { cores: os.cpus().length, node: process.version };
+  // The load average says how shared the machine was while the wall times were taken.
+  const machine = { cores: os.cpus().length, node: process.version, loadAverage: { before: loadBefore, after: os.loadavg() } };
   fs.writeFileSync(json, `${JSON.stringify({ generatedBy: 'scripts/bench-build.ts', machine, settings: { sizes, strategy, runs }, rows, growth }, null, 1)}\n`);
   console.log(`wrote ${path.relative(process.cwd(), json)}`);
 }

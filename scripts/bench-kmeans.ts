@@ -317,6 +317,6 @@ const { json, ...settings } = args;
 fs.mkdirSync(path.dirname(json), { recursive: true });
 fs.writeFileSync(
   json,
-  `${JSON.stringify({ generatedBy: 'scripts/bench-kmeans.ts', machine: { cores: os.cpus().length, node: process.version }, settings, kmeans: kmeansRows, trees }, null, 1)}\n`,
+  `${JSON.stringify({ generatedBy: 'scripts/bench-kmeans.ts', machine: { cores: os.cpus().length, node: process.version, loadAverage: os.loadavg() }, settings, kmeans: kmeansRows, trees }, null, 1)}\n`,
 );
 console.log(`wrote ${path.relative(process.cwd(), json)}`);

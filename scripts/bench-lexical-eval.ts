@@ -52,7 +52,7 @@ async function main(): Promise<void> {
     }
     const result = {
       generatedBy: 'scripts/bench-lexical-eval.ts',
-      machine: { cores: os.cpus().length, node: process.version },
+      machine: { cores: os.cpus().length, node: process.version, loadAverage: os.loadavg() },
       command: `lattice ${command.join(' ').replace(index, '<scifact index>').replace(dataset, '<datasets>/scifact')}`,
       queries,
       runs: seconds,

@@ -366,7 +366,7 @@ async function main(): Promise<void> {
   const run: QualityRun = {
     generatedBy: 'scripts/bench-quality.ts',
     ...sourceOf(),
-    machine: { cores: os.cpus().length, node: process.version },
+    machine: { cores: os.cpus().length, node: process.version, loadAverage: os.loadavg() },
     totalSeconds: (performance.now() - started) / 1000,
     args: { datasets: args.datasets, ...(args.limit ? { limit: args.limit } : {}) },
     settings: {

@@ -109,7 +109,7 @@ async function main(): Promise<void> {
   if (!keep) fs.rmSync(work, { recursive: true, force: true });
   const json = path.resolve(values.json);
   fs.mkdirSync(path.dirname(json), { recursive: true });
-  const machine = { cores: os.cpus().length, node: process.version };
+  const machine = { cores: os.cpus().length, node: process.version, loadAverage: os.loadavg() };
   fs.writeFileSync(json, `${JSON.stringify({ generatedBy: 'scripts/bench-query-index.ts', machine, settings: { sizes, queries: queries.length }, rows }, null, 1)}\n`);
   console.log(`wrote ${path.relative(process.cwd(), json)}`);
 }

@@ -189,7 +189,7 @@ async function main(): Promise<void> {
   }
   const json = path.resolve(values.json);
   fs.mkdirSync(path.dirname(json), { recursive: true });
-  const machine = { cores: os.cpus().length, node: process.version };
+  const machine = { cores: os.cpus().length, node: process.version, loadAverage: os.loadavg() };
   fs.writeFileSync(json, `${JSON.stringify({ generatedBy: 'scripts/bench-query.ts', machine, settings: { queries, branching: 10 }, rows }, null, 1)}\n`);
   console.log(`wrote ${path.relative(process.cwd(), json)}`);
 }

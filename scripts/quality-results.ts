@@ -85,7 +85,8 @@ export interface QualityRun {
   generatedBy: string;
   /** The commit the run was made at, and whether the working tree had uncommitted changes. */
   source?: { commit: string; dirty: boolean };
-  machine: { cores: number; node: string };
+  /** Load average (1, 5, 15 minutes) at the end: how shared the machine was while timings were taken. */
+  machine: { cores: number; node: string; loadAverage?: number[] };
   totalSeconds: number;
   args: { datasets: string[]; limit?: number };
   settings: RunSettings;
