@@ -159,7 +159,7 @@ function writeCharts(run: QualityRun, dir: string): void {
   chart('ndcg-vs-calls-root.svg', 'nDCG@10 vs calls: seeded vs from the root', 'judge calls per query (budget)', 'nDCG@10', rootSeries, true);
 }
 
-function report(run: QualityRun, jsonRel: string, imagesRel: string): string {
+function report(run: QualityRun, jsonRel: string, imagesRel: string, imagesDir: { abs: string; rel: string }): string {
   const { results, settings } = run;
   const s = settings.search;
   const p = settings.simulatedJudge;
@@ -315,7 +315,23 @@ function report(run: QualityRun, jsonRel: string, imagesRel: string): string {
     push(detailTable(t.rows), '');
   }
   push(renderFindings(run), '');
+  push(...otherReports(imagesDir));
   return `${lines.join('\n')}\n`;
+}
+
+/** Benchmarks that render their own page into docs/benchmarks/ (other scripts), linked when present. */
+const OTHER_REPORTS = [
+  { heading: 'Real models', file: 'real-models.md', script: 'scripts/bench-real-models.ts', what: 'Real neural embedders, the embedding judge, BM25 and hybrid retrieval' },
+  { heading: 'Real LLM', file: 'real-llm.md', script: 'scripts/bench-real-llm.ts', what: 'A small local chat model as judge and summariser' },
+];
+
+function otherReports(imagesDir: { abs: string; rel: string }): string[] {
+  const lines: string[] = [];
+  for (const r of OTHER_REPORTS) {
+    if (!fs.existsSync(path.join(imagesDir.abs, r.file))) continue;
+    lines.push(`## ${r.heading}`, '', `${r.what}: [${imagesDir.rel}/${r.file}](${imagesDir.rel}/${r.file}), written with its raw figures beside it by \`${r.script}\`.`, '');
+  }
+  return lines;
 }
 
 export interface RenderOptions {
@@ -330,7 +346,7 @@ export function renderQuality(options: RenderOptions): void {
   const base = path.dirname(options.out);
   const relative = (to: string) => path.relative(base, to).split(path.sep).join('/') || '.';
   writeCharts(run, options.images);
-  fs.writeFileSync(options.out, report(run, relative(options.json), relative(options.images)));
+  fs.writeFileSync(options.out, report(run, relative(options.json), relative(options.images), { abs: options.images, rel: relative(options.images) }));
   process.stderr.write(`wrote ${path.relative(process.cwd(), options.out)} and the charts in ${path.relative(process.cwd(), options.images) || '.'}/\n`);
   for (const g of goals(run.results)) process.stderr.write(`  ${g.met ? 'MET   ' : 'MISSED'} ${g.text}: ${g.detail}\n`);
 }
