@@ -93,8 +93,12 @@ export function inspectModelFolder(modelPath: string, options: InspectOptions = 
   try {
     stat = fs.statSync(folder);
   } catch {
-    const beside = options.recordedIn && !path.isAbsolute(modelPath) ? ` (nor beside ${options.recordedIn})` : '';
-    throw notFound(`Model folder "${modelPath}" does not exist${beside}.`, { modelPath: folder });
+    if (options.recordedIn === undefined) throw notFound(`Model folder "${modelPath}" does not exist.`, { modelPath: folder });
+    const beside = path.isAbsolute(modelPath) ? '' : ` (nor beside ${options.recordedIn})`;
+    throw new LatticeError('MODEL_NOT_FOUND', `Model folder "${modelPath}", recorded by ${options.recordedIn}, does not exist${beside}.`, {
+      hint: 'The index records the folder as its build was given it: run from the folder the build ran in, pass openIndex(file, { embeddingModel }), or rebuild with an absolute --embedding-model path.',
+      details: { modelPath: folder },
+    });
   }
   if (!stat.isDirectory()) throw notFound(`Model path "${modelPath}" is a file, not a model folder.`, { modelPath: folder });
 
