@@ -11,7 +11,8 @@
  *   root; BM25's top 20 reranked by the same judge at the tree's calls: nDCG@10, calls, tokens,
  *   seconds per call and per query, and the share of slates whose answer failed (fallback).
  * Writes docs/benchmarks/real-llm.json and renders docs/benchmarks/real-llm.md from it.
- * Run: npx tsc -p . && node dist/scripts/bench-real-llm.js [--queries 30] [--parse-slates 10] [--sections parse,tokens,retrieval]
+ * Run: npx tsc -p . && node dist/scripts/bench-real-llm.js [--queries 30] [--parse-slates 8] [--sections parse,tokens,retrieval]
+ * (sections can run apart and be combined: --merge a.json,b.json keeps their sections; --render-only re-renders).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -34,14 +35,15 @@ import {
   type SystemReport,
 } from '../src/eval/index.js';
 import { validateJudgeAnswer } from '../src/core/providers/llm-judge.js';
+import { clusterText, splitClusterText } from '../src/core/text/cluster-text.js';
 import { datasetsDir, repoRoot } from './synthetic-corpus.js';
 
 const { values: args } = parseArgs({
   options: {
     model: { type: 'string', default: path.join(repoRoot, 'models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf') },
     queries: { type: 'string', default: '30' },
-    'parse-slates': { type: 'string', default: '10' },
-    'parse-slate-size': { type: 'string', default: '10' },
+    'parse-slates': { type: 'string', default: '8' },
+    'parse-slate-size': { type: 'string', default: '8' },
     budget: { type: 'string', default: '20' },
     'token-queries': { type: 'string', default: '20' },
     sections: { type: 'string', default: 'parse,tokens,retrieval' },
@@ -50,6 +52,8 @@ const { values: args } = parseArgs({
     json: { type: 'string', default: path.join(repoRoot, 'docs/benchmarks/real-llm.json') },
     markdown: { type: 'string', default: path.join(repoRoot, 'docs/benchmarks/real-llm.md') },
     'render-only': { type: 'boolean', default: false },
+    /** Comma-separated JSON files of earlier runs whose sections this run keeps (sections run here win). */
+    merge: { type: 'string', default: '' },
   },
 });
 
@@ -118,7 +122,7 @@ async function parseRates(dataset: EvalDataset, index: LatticeIndex): Promise<Pa
   const slates = Number(args['parse-slates']);
   const size = Number(args['parse-slate-size']);
   // The default prompt's 1,500-character candidates need the model's whole 8k context.
-  const chat = new LlamaCppChat({ modelPath, sequences: 4, contextSize: 8192 });
+  const chat = new LlamaCppChat({ modelPath, sequences: 4, contextSize: 8192, timeoutMs: 1_800_000 });
   const standard = new LlmJudge({ client: new ModelClient({ backend: chat }), model: 'x', fallback: index.lexicalJudge() });
   const work = dataset.queries.slice(0, slates).map((q) => ({
     query: q.text,
@@ -209,15 +213,24 @@ async function tokensPerCall(): Promise<NonNullable<Results['tokens']>> {
   const client = new ModelClient({ baseURL: 'http://127.0.0.1:9/v1' });
   const settings = [
     { setting: 'default prompt, 1,500-char candidates (default)', build: new LlmJudge({ client, model: 'm', fallback: recorder }) },
+    { setting: 'default prompt, 800-char candidates', build: new LlmJudge({ client, model: 'm', fallback: recorder, maxCandidateChars: 800 }) },
     { setting: 'default prompt, 400-char candidates', build: new LlmJudge({ client, model: 'm', fallback: recorder, maxCandidateChars: 400 }) },
+    { setting: 'default prompt, 800-char candidates, clusters: summary + 20 keywords (proposal)', build: new LlmJudge({ client, model: 'm', fallback: recorder, maxCandidateChars: 800 }), fewerKeywords: 20 },
     { setting: 'small-model prompt, 240-char candidates (llama-cpp)', build: null },
   ];
+  // The proposal keeps a cluster's whole summary and only its most distinctive keywords.
+  const trim = (c: JudgeCandidate, keep: number | undefined): JudgeCandidate => {
+    if (keep === undefined || c.kind !== 'inner') return c;
+    const { summary, keywords } = splitClusterText(c.text);
+    return { ...c, text: clusterText(summary, keywords.slice(0, keep)) };
+  };
   const rows: TokenRow[] = [];
   for (const s of settings) {
     let total = 0;
     let candidateChars = 0;
     let candidates = 0;
-    for (const slate of recorder.slates) {
+    for (const recorded of recorder.slates) {
+      const slate = { query: recorded.query, candidates: recorded.candidates.map((c) => trim(c, 'fewerKeywords' in s ? s.fewerKeywords : undefined)) };
       const messages = s.build ? s.build.buildMessages(slate.query, slate.candidates) : compactJudgeMessages(slate.query, slate.candidates);
       const all = chars(messages);
       const without = chars(s.build ? s.build.buildMessages(slate.query, slate.candidates.map((c) => ({ ...c, text: '', title: '' }))) : compactJudgeMessages(slate.query, slate.candidates.map((c) => ({ ...c, text: '', title: '' }))));
@@ -387,7 +400,8 @@ async function main(): Promise<void> {
   if (args['render-only']) {
     results = JSON.parse(fs.readFileSync(jsonFile, 'utf8')) as Results;
   } else {
-    const previous: Partial<Results> = fs.existsSync(jsonFile) ? (JSON.parse(fs.readFileSync(jsonFile, 'utf8')) as Results) : {};
+    const earlier = [jsonFile, ...String(args.merge).split(',').filter(Boolean)].filter((f) => fs.existsSync(f));
+    const previous: Partial<Results> = Object.assign({}, ...earlier.map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as Results));
     results = {
       ...previous,
       model: path.basename(modelPath),
