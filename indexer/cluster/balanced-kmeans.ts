@@ -13,7 +13,7 @@
  */
 import { LatticeError } from '../../src/core/errors.js';
 import { fitCentroids, type KMeansEngine } from './kmeans.js';
-import { distanceMatrix, regretOrder, squaredNorms, updateMeans, validateVectors } from './geometry.js';
+import { distanceMatrix, inertiaOf, regretOrder, squaredNorms, updateMeans, validateVectors } from './geometry.js';
 
 export interface BalancedKMeansOptions {
   /** Number of clusters; clamped to n. */
@@ -81,7 +81,7 @@ export function balancedKMeansUnchecked(points: readonly Float32Array[], options
   const hi = Math.max(Math.floor(options.maxSize), Math.ceil(n / k), 1);
   if (k === 1) {
     const assignments = new Int32Array(n);
-    return { assignments, sizes: Int32Array.of(n), cost: costOf(points, assignments, 1, d) };
+    return { assignments, sizes: Int32Array.of(n), cost: inertiaOf(points, assignments, 1) };
   }
 
   const sampleSize = options.sampleSize ?? Math.max(256, 32 * k);
@@ -120,21 +120,6 @@ function sameAssignments(a: Int32Array, b: Int32Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-function costOf(points: readonly Float32Array[], assignments: Int32Array, k: number, d: number): number {
-  const centroids = new Float64Array(k * d);
-  updateMeans(points, assignments, centroids, k, d);
-  let total = 0;
-  for (let i = 0; i < points.length; i++) {
-    const x = points[i];
-    const off = assignments[i] * d;
-    for (let j = 0; j < d; j++) {
-      const diff = x[j] - centroids[off + j];
-      total += diff * diff;
-    }
-  }
-  return total;
 }
 
 /**
