@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { niceTicks, svgLineChart } from '../../src/eval/svg-line-chart.js';
+import { niceTicks, svgLineChart, type LineChartOptions } from '../../src/eval/svg-line-chart.js';
 import { isLatticeError } from '../../src/core/errors.js';
 
 describe('niceTicks', () => {
@@ -11,7 +11,8 @@ describe('niceTicks', () => {
 });
 
 describe('svgLineChart', () => {
-  const chart = svgLineChart({
+  // A fresh object per call, so the determinism check compares two independent inputs, not one object reused.
+  const options = (): LineChartOptions => ({
     title: 'nDCG@10 vs calls <test>',
     xLabel: 'judge calls per query',
     yLabel: 'nDCG@10',
@@ -20,6 +21,7 @@ describe('svgLineChart', () => {
       { label: 'flat rerank', points: [{ x: 5, y: 0.4 }, { x: 40, y: 0.8 }], dashed: true },
     ],
   });
+  const chart = svgLineChart(options());
 
   it('is a standalone SVG with a title, axes labels, one polyline per series and a legend', () => {
     expect(chart.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
@@ -41,15 +43,7 @@ describe('svgLineChart', () => {
   });
 
   it('is deterministic and refuses an empty chart', () => {
-    const again = svgLineChart({
-      title: 'nDCG@10 vs calls <test>',
-      xLabel: 'judge calls per query',
-      yLabel: 'nDCG@10',
-      series: [
-        { label: 'tree', points: [{ x: 5, y: 0.2 }, { x: 40, y: 0.9 }, { x: 10, y: 0.5 }] },
-        { label: 'flat rerank', points: [{ x: 5, y: 0.4 }, { x: 40, y: 0.8 }], dashed: true },
-      ],
-    });
+    const again = svgLineChart(options());
     expect(again).toBe(chart);
     try {
       svgLineChart({ title: 't', xLabel: 'x', yLabel: 'y', series: [{ label: 'a', points: [{ x: NaN, y: 1 }] }] });
