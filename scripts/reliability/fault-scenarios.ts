@@ -290,6 +290,34 @@ function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
+/** Notes a retry sent sooner than the fault asks for; returns the shortest gap (null without a retry). */
+function checkRetryGap(injector: Injector, requests: RecordedRequest[], kind: FaultKind, problems: string[]): number | null {
+  const gap = injector.minRetryGap(requests);
+  if (gap !== null && gap < expectedWait(kind)) problems.push(`a retry came ${gap.toFixed(0)} ms after the fault, expected ≥ ${expectedWait(kind)} ms`);
+  return gap;
+}
+
+/** Notes more requests at once than the scenarios allow; returns the peak. */
+function checkInFlight(requests: RecordedRequest[], problems: string[]): number {
+  const peak = peakInFlight(requests);
+  if (peak > SCENARIO.concurrency) problems.push(`${peak} requests in flight, limit ${SCENARIO.concurrency}`);
+  return peak;
+}
+
+/** A scenario survives when it found no problem and a fault was actually injected. */
+function outcomeOf(
+  target: FaultTarget,
+  kind: FaultKind,
+  persistent: boolean,
+  injector: Injector,
+  detail: string,
+  problems: string[],
+  measured: Pick<FaultOutcome, 'maxAttempts' | 'minRetryGapMs' | 'maxInFlight' | 'documentsLost'>,
+): FaultOutcome {
+  if (injector.injected === 0) problems.push('no fault was injected');
+  return { target, kind, persistent, injected: injector.injected, survived: problems.length === 0, detail, problems, ...measured };
+}
+
 // ---------------------------------------------------------------------------
 // Builds
 // ---------------------------------------------------------------------------
@@ -410,29 +438,14 @@ export async function runBuildFault(fixture: BuildFixture, kind: FaultKind, pers
             : 'repaired by a second request';
       }
     }
-    const gap = injector.minRetryGap(server.requests);
-    if (gap !== null && gap < expectedWait(kind)) problems.push(`a retry came ${gap.toFixed(0)} ms after the fault, expected ≥ ${expectedWait(kind)} ms`);
+    const gap = checkRetryGap(injector, server.requests, kind, problems);
     const firstRun = server.requests.filter((r) => r.seq < injector.runStartSeq);
     const maxAttempts = Math.max(0, ...[...injector.attempts(firstRun).values()].map((l) => l.length));
     if (maxAttempts > SCENARIO.buildRetries + 2) problems.push(`a call was sent ${maxAttempts} times (bound ${SCENARIO.buildRetries + 2})`);
-    const peak = peakInFlight(server.requests);
-    if (peak > SCENARIO.concurrency) problems.push(`${peak} requests in flight, limit ${SCENARIO.concurrency}`);
+    const peak = checkInFlight(server.requests, problems);
     const repeated = injector.repeatedUsable(server.requests);
     if (repeated.length > 0) problems.push(`${repeated.length} usable answer(s) paid for twice`);
-    if (injector.injected === 0) problems.push('no fault was injected');
-    return {
-      target: 'summary',
-      kind,
-      persistent,
-      injected: injector.injected,
-      survived: problems.length === 0,
-      detail,
-      problems,
-      maxAttempts,
-      minRetryGapMs: gap,
-      maxInFlight: peak,
-      documentsLost,
-    };
+    return outcomeOf('summary', kind, persistent, injector, detail, problems, { maxAttempts, minRetryGapMs: gap, maxInFlight: peak, documentsLost });
   } finally {
     await server.close();
   }
@@ -466,6 +479,19 @@ function safeTree(file: string): TreeRow[] {
 // Searches
 // ---------------------------------------------------------------------------
 
+/** An index whose LLM judge talks to the test server. */
+function openJudgedIndex(indexFile: string, server: OpenAITestServer, concurrency: number, timeoutMs: number) {
+  return openIndex(indexFile, {
+    judge: 'llm',
+    model: SCENARIO.model,
+    baseURL: server.baseURL,
+    apiKey: SCENARIO.apiKey,
+    concurrency,
+    maxRetries: SCENARIO.queryRetries,
+    timeoutMs,
+  });
+}
+
 /** One search with `kind` injected into its first judge call, once (transient) or on every attempt (persistent). */
 export async function runQueryFault(indexFile: string, query: string, kind: FaultKind, persistent: boolean): Promise<FaultOutcome> {
   const spec = FAULTS[kind];
@@ -473,15 +499,7 @@ export async function runQueryFault(indexFile: string, query: string, kind: Faul
   const injector = new Injector(server, spec, 'judge', persistent, (n) => n === 0);
   const problems: string[] = [];
   let detail = '';
-  const index = openIndex(indexFile, {
-    judge: 'llm',
-    model: SCENARIO.model,
-    baseURL: server.baseURL,
-    apiKey: SCENARIO.apiKey,
-    concurrency: SCENARIO.concurrency,
-    maxRetries: SCENARIO.queryRetries,
-    timeoutMs: timeoutFor(kind),
-  });
+  const index = openJudgedIndex(indexFile, server, SCENARIO.concurrency, timeoutFor(kind));
   try {
     let result: IndexSearchResult | undefined;
     try {
@@ -528,25 +546,10 @@ export async function runQueryFault(indexFile: string, query: string, kind: Faul
         if (wrong) problems.push(`the failing call was tried ${attemptsOfFaulted.join('/')} times, expected ${usable ? 'at most' : 'exactly'} ${bound}`);
       }
     }
-    const gap = injector.minRetryGap(server.requests);
-    if (gap !== null && gap < expectedWait(kind)) problems.push(`a retry came ${gap.toFixed(0)} ms after the fault, expected ≥ ${expectedWait(kind)} ms`);
+    const gap = checkRetryGap(injector, server.requests, kind, problems);
     const maxAttempts = Math.max(0, ...[...injector.attempts(server.requests).values()].map((l) => l.length));
-    const peak = peakInFlight(server.requests);
-    if (peak > SCENARIO.concurrency) problems.push(`${peak} requests in flight, limit ${SCENARIO.concurrency}`);
-    if (injector.injected === 0) problems.push('no fault was injected');
-    return {
-      target: 'judge',
-      kind,
-      persistent,
-      injected: injector.injected,
-      survived: problems.length === 0,
-      detail,
-      problems,
-      maxAttempts,
-      minRetryGapMs: gap,
-      maxInFlight: peak,
-      documentsLost: 0,
-    };
+    const peak = checkInFlight(server.requests, problems);
+    return outcomeOf('judge', kind, persistent, injector, detail, problems, { maxAttempts, minRetryGapMs: gap, maxInFlight: peak, documentsLost: 0 });
   } finally {
     index.close();
     await server.close();
@@ -586,15 +589,7 @@ export async function runConcurrencyUnderRetries(
         problems.push(`the build failed: ${errorText(error)}`);
       }
     } else {
-      const index = openIndex(setup.indexFile!, {
-        judge: 'llm',
-        model: SCENARIO.model,
-        baseURL: server.baseURL,
-        apiKey: SCENARIO.apiKey,
-        concurrency: limit,
-        maxRetries: SCENARIO.queryRetries,
-        timeoutMs: SCENARIO.timeoutMs,
-      });
+      const index = openJudgedIndex(setup.indexFile!, server, limit, SCENARIO.timeoutMs);
       try {
         const result = await index.search(setup.query!, { topK: 5, iterations: 3, beamSize: 3 });
         completed = result.hits.length > 0 && result.trace.slates.every((s) => s.status === 'ok');
