@@ -5,6 +5,7 @@
  * then score descending, then preorder ascending. A chunked document ranks by its best chunk.
  * Invariant: pure; used by traverser/search.ts before fusion and hit assembly.
  */
+import { firstPerDocument } from '../src/core/util/first-per-document.js';
 
 export interface RankCandidate {
   docId: string;
@@ -26,13 +27,5 @@ export function compareRank(a: RankCandidate, b: RankCandidate): number {
 
 /** Sorts candidates into the final order and keeps each document's best candidate only. */
 export function rankDocuments(candidates: readonly RankCandidate[]): RankedDocument[] {
-  const sorted = [...candidates].sort(compareRank);
-  const seen = new Set<string>();
-  const out: RankedDocument[] = [];
-  for (const candidate of sorted) {
-    if (seen.has(candidate.docId)) continue;
-    seen.add(candidate.docId);
-    out.push(candidate);
-  }
-  return out;
+  return firstPerDocument([...candidates].sort(compareRank));
 }

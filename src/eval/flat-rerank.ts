@@ -9,6 +9,7 @@
  */
 import { LatticeError } from '../core/errors.js';
 import { addUsage, emptyUsage, type Judge, type JudgeCandidate, type Usage } from '../core/types.js';
+import { firstPerDocument } from '../core/util/first-per-document.js';
 import { calibrate, type CalibrationMethod, type Observation } from '../index.js';
 import type { ScoredDoc } from './trec-ranking.js';
 
@@ -63,10 +64,7 @@ export async function flatRerank(options: FlatRerankOptions): Promise<FlatRerank
     });
   }
   const docs: { docId: string; candidate: JudgeCandidate; flat: ScoredDoc; index: number }[] = [];
-  const seen = new Set<string>();
-  for (const entry of options.candidates) {
-    if (seen.has(entry.docId)) continue;
-    seen.add(entry.docId);
+  for (const entry of firstPerDocument(options.candidates)) {
     const candidate = options.candidate(entry.docId);
     if (!candidate) continue;
     docs.push({ docId: entry.docId, candidate, flat: entry, index: docs.length });

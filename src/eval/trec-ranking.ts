@@ -6,6 +6,7 @@
  * by score this is exactly trec_eval's sort, otherwise it keeps the engine's order.
  * A document listed twice keeps its first place. Invariant: pure; never reorders unequal scores.
  */
+import { firstPerDocument } from '../core/util/first-per-document.js';
 
 export interface ScoredDoc {
   docId: string;
@@ -14,13 +15,7 @@ export interface ScoredDoc {
 
 /** Document ids in evaluation order (see the module comment for the tie rule). */
 export function trecRanking(results: readonly ScoredDoc[]): string[] {
-  const seen = new Set<string>();
-  const unique: ScoredDoc[] = [];
-  for (const entry of results) {
-    if (seen.has(entry.docId)) continue;
-    seen.add(entry.docId);
-    unique.push(entry);
-  }
+  const unique = firstPerDocument(results);
   const out: string[] = [];
   let at = 0;
   while (at < unique.length) {
