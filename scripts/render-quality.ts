@@ -340,13 +340,18 @@ export interface RenderOptions {
   images: string;
 }
 
+/** The text of BENCHMARKS.md for `run`, with links relative to where `options.out` will be written. */
+export function qualityReport(run: QualityRun, options: RenderOptions): string {
+  const base = path.dirname(options.out);
+  const relative = (to: string) => path.relative(base, to).split(path.sep).join('/') || '.';
+  return report(run, relative(options.json), relative(options.images), { abs: options.images, rel: relative(options.images) });
+}
+
 /** Reads the run's JSON and writes the report and the charts. */
 export function renderQuality(options: RenderOptions): void {
   const run = JSON.parse(fs.readFileSync(options.json, 'utf8')) as QualityRun;
-  const base = path.dirname(options.out);
-  const relative = (to: string) => path.relative(base, to).split(path.sep).join('/') || '.';
   writeCharts(run, options.images);
-  fs.writeFileSync(options.out, report(run, relative(options.json), relative(options.images), { abs: options.images, rel: relative(options.images) }));
+  fs.writeFileSync(options.out, qualityReport(run, options));
   process.stderr.write(`wrote ${path.relative(process.cwd(), options.out)} and the charts in ${path.relative(process.cwd(), options.images) || '.'}/\n`);
   for (const g of goals(run.results)) process.stderr.write(`  ${g.met ? 'MET   ' : 'MISSED'} ${g.text}: ${g.detail}\n`);
 }
