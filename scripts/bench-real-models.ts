@@ -11,6 +11,7 @@
  * (BENCHMARKS.md's "Real models" section is that file).
  * Run: npx tsc -p . && node dist/scripts/bench-real-models.js [--datasets scifact,npl,cranfield,cisi]
  *      [--models all-MiniLM-L6-v2] [--work .tmp/bench-real] [--reuse] [--limit N]
+ *      [--render-only]   (re-render docs/benchmarks/real-models.md from the JSON, running nothing)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -42,6 +43,7 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: path.join(repoRoot, 'docs', 'benchmarks', 'real-models.md') },
     reuse: { type: 'boolean', default: false },
     limit: { type: 'string' },
+    'render-only': { type: 'boolean', default: false },
   },
 });
 
@@ -76,7 +78,7 @@ interface DatasetFigures {
 
 interface RealModelsRun {
   generatedAt: string;
-  machine: { cpus: number; cpuModel: string; node: string };
+  machine: { cpus: number; cpuModel: string; node: string; loadAverage?: { start: number; end: number } };
   command: string;
   models: string[];
   datasets: DatasetFigures[];
@@ -210,6 +212,18 @@ async function runDataset(dataset: string, models: string[]): Promise<DatasetFig
   return { dataset, queries: data.queries.length, builds, systems };
 }
 
+/**
+ * Published SciFact test nDCG@10 of the models this benchmark runs, to check the dense figure against:
+ * all-MiniLM-L6-v2 from MTEB's results repository (embeddings-benchmark/results,
+ * results/sentence-transformers__all-MiniLM-L6-v2/8b3219a92973c328a8e22fadcfa821b5dc75636a/SciFact.json).
+ */
+const PUBLISHED_SCIFACT_NDCG10: Record<string, { value: number; source: string }> = {
+  'all-MiniLM-L6-v2': {
+    value: 0.64508,
+    source: 'MTEB results (embeddings-benchmark/results, sentence-transformers__all-MiniLM-L6-v2 SciFact.json, mteb 1.12.75)',
+  },
+};
+
 function render(result: RealModelsRun): string {
   const lines: string[] = [];
   lines.push('## Real models');
@@ -218,6 +232,17 @@ function render(result: RealModelsRun): string {
     `Made by \`${result.command}\` on ${result.machine.cpus} cores (${result.machine.cpuModel}), Node ${result.machine.node}, ${result.generatedAt.slice(0, 10)}; raw figures in [docs/benchmarks/real-models.json](real-models.json). Test judgments only; embedders: ${result.models.join(', ')} (fetched by \`npm run models\`) against the local LSA embedder. The embedding judge scores a candidate by 100 · cosine(query, candidate vector) with the index's embedder, from the vectors the index stores (a document's text, a cluster's summary).`,
   );
   lines.push('');
+  const scifact = result.datasets.find((d) => d.dataset === 'scifact');
+  for (const model of result.models) {
+    const published = PUBLISHED_SCIFACT_NDCG10[model];
+    const dense = scifact?.systems.find((s) => s.index === model && s.name === 'dense');
+    if (published && dense) {
+      lines.push(
+        `Check against the published figure: flat dense ${model} on SciFact test, nDCG@10 ${metric(dense.ndcg10)} here against ${published.value.toFixed(4)} published (${published.source}), a difference of ${(dense.ndcg10 - published.value >= 0 ? '+' : '')}${(dense.ndcg10 - published.value).toFixed(4)}.`,
+      );
+      lines.push('');
+    }
+  }
   lines.push('### Retrieval quality');
   lines.push('');
   const names = [...new Set(result.datasets.flatMap((d) => d.systems.map((s) => `${s.index} | ${s.name}`)))];
@@ -231,6 +256,10 @@ function render(result: RealModelsRun): string {
     return [index, name, ...cells];
   });
   lines.push(markdownTable(header, rows));
+  lines.push('');
+  lines.push('### Where the tree wins and where it loses');
+  lines.push('');
+  lines.push(...findings(result));
   lines.push('');
   lines.push('### Judge calls and engine time per query (median ms)');
   lines.push('');
@@ -256,10 +285,45 @@ function render(result: RealModelsRun): string {
   );
   lines.push(markdownTable(['dataset', 'embedder', 'documents', 'texts embedded', 'build s', 'embed s', 'texts/s'], buildRows));
   lines.push('');
+  const load = result.machine.loadAverage;
+  lines.push(
+    load
+      ? `Wall times scale with the machine's load: its 1-minute load average was ${load.start.toFixed(1)} at the start of this run and ${load.end.toFixed(1)} at the end, on ${result.machine.cpus} cores.`
+      : 'This run did not record the machine\'s load; its wall times were taken while other jobs shared the machine, so read them as upper bounds.',
+  );
+  lines.push('');
   return lines.join('\n');
 }
 
+/** Sentences computed from the figures: the tree with the embedding judge (seeded) against each flat system. */
+function findings(result: RealModelsRun): string[] {
+  const out: string[] = [];
+  const versus = (a: number, b: number): string => `${metric(a)} vs ${metric(b)} (${a > b ? 'wins' : a < b ? 'loses' : 'ties'})`;
+  for (const model of result.models) {
+    for (const d of result.datasets) {
+      const get = (index: string, name: string) => d.systems.find((s) => s.index === index && s.name === name);
+      const tree = get(model, 'tree embedding');
+      const root = get(model, 'tree embedding root');
+      const bm25 = get('local (LSA)', 'bm25');
+      const dense = get(model, 'dense');
+      const hybrid = get(model, 'hybrid');
+      const rerank = get(model, 'bm25 + embedding rerank');
+      if (!tree || !bm25 || !dense || !hybrid || !rerank || !root) continue;
+      const best = [...d.systems].sort((a, b) => b.ndcg10 - a.ndcg10)[0]!;
+      out.push(
+        `- ${d.dataset} (${model}): nDCG@10 of the seeded tree with the embedding judge against flat BM25 ${versus(tree.ndcg10, bm25.ndcg10)}, flat dense ${versus(tree.ndcg10, dense.ndcg10)}, hybrid ${versus(tree.ndcg10, hybrid.ndcg10)}, BM25 reranked by the same judge at equal calls ${versus(tree.ndcg10, rerank.ndcg10)}; from the root ${metric(root.ndcg10)}. Recall@100 against BM25 ${versus(tree.recall100, bm25.recall100)}. Best here: ${best.name} on ${best.index} (${metric(best.ndcg10)}).`,
+      );
+    }
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
+  if (args['render-only']) {
+    fs.writeFileSync(args.out, render(JSON.parse(fs.readFileSync(args.json, 'utf8')) as RealModelsRun));
+    process.stderr.write(`wrote ${path.relative(repoRoot, args.out)}\n`);
+    return;
+  }
   const datasets = args.datasets.split(',').filter(Boolean);
   const models = args.models.split(',').filter(Boolean);
   for (const model of models) {
@@ -269,12 +333,13 @@ async function main(): Promise<void> {
   }
   const result: RealModelsRun = {
     generatedAt: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version },
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, loadAverage: { start: os.loadavg()[0]!, end: 0 } },
     command: `node dist/scripts/bench-real-models.js --datasets ${datasets.join(',')} --models ${models.join(',')}${args.limit ? ` --limit ${args.limit}` : ''}`,
     models,
     datasets: [],
   };
   for (const dataset of datasets) result.datasets.push(await runDataset(dataset, models));
+  result.machine.loadAverage!.end = os.loadavg()[0]!;
   fs.mkdirSync(path.dirname(args.json), { recursive: true });
   fs.writeFileSync(args.json, `${JSON.stringify(result, null, 2)}\n`);
   fs.writeFileSync(args.out, render(result));
