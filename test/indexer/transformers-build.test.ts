@@ -12,6 +12,7 @@ import { buildIndex } from '../../indexer/build.js';
 import { openIndex, type LatticeIndex } from '../../src/api/lattice-index.js';
 import { checkIndex } from '../../src/core/store/check-index.js';
 import { requireModel } from '../helpers/models.js';
+import { runLattice } from '../helpers/run-lattice.js';
 
 const sampleCorpus = path.resolve(__dirname, '../../data/scifact-sample/corpus.jsonl');
 
@@ -60,6 +61,18 @@ describe('a build with the transformers embedder on all-MiniLM-L6-v2', () => {
       const hits = await index.denseSearch(query, 3);
       expect(hits[0]?.docId, query).toBe(docId);
       expect(hits[0]!.score).toBeGreaterThan(hits[1]!.score);
+    }
+  });
+
+  it('lets the embedding judge lead the tree to each paraphrased abstract (lattice query --judge embedding)', async () => {
+    for (const [query, docId] of PARAPHRASES) {
+      // --fusion none: the tree's own ranking, so BM25 cannot supply the answer; --seeds 0: from the root.
+      const run = await runLattice(['query', file, query, '--judge', 'embedding', '--embedding-model', requireModel('all-MiniLM-L6-v2'), '--fusion', 'none', '--seeds', '0', '-k', '3', '--json']);
+      expect(run.code, run.stderr).toBe(0);
+      const result = JSON.parse(run.stdout) as { hits: { docId: string }[]; trace: { judgeCalls: number; slates: { judgedBy: string }[] } };
+      expect(result.hits.map((h) => h.docId), query).toContain(docId);
+      expect(result.trace.judgeCalls).toBeGreaterThan(0);
+      expect(result.trace.slates.filter((s) => s.judgedBy === 'fallback')).toEqual([]);
     }
   });
 });

@@ -21,6 +21,7 @@ interface EvalArgs extends SearchFlags {
   limit?: number;
   model?: string;
   'base-url'?: string;
+  'embedding-model'?: string;
   'path-relevance': boolean;
   'sim-seed'?: number;
   'sim-scale-min'?: number;
@@ -75,7 +76,8 @@ export const evalCommand: CommandModule<EvalArgs> = {
           .option('baseline', { type: 'string', array: true, choices: BASELINES, describe: 'Also run bm25, dense, rerank (BM25 reranked by the judge at equal calls) or all' })
           .option('limit', { type: 'number', describe: 'Evaluate only the first N judged queries' })
           .option('model', { type: 'string', describe: 'Chat model for --judge llm; env LATTICE_MODEL' })
-          .option('base-url', { type: 'string', describe: 'OpenAI-compatible server URL; env OPENAI_BASE_URL' }),
+          .option('base-url', { type: 'string', describe: 'OpenAI-compatible server URL; env OPENAI_BASE_URL' })
+          .option('embedding-model', { type: 'string', describe: "Embedder of dense search and --judge embedding when not the folder or model the index records" }),
       ),
     )
       .option('path-relevance', { type: 'boolean', default: true, describe: 'Use path relevance (--no-path-relevance for the ablation)' })
@@ -118,7 +120,7 @@ export const evalCommand: CommandModule<EvalArgs> = {
         judge: args.judge,
         search,
         simulated,
-        model: { model: args.model, baseURL: args['base-url'], env: io.env },
+        model: { model: args.model, baseURL: args['base-url'], embeddingModel: args['embedding-model'], env: io.env },
         baselines: [...baselines],
         rerank: {
           ...(args['rerank-slate'] !== undefined ? { slateSize: args['rerank-slate'] } : {}),

@@ -18,6 +18,7 @@ interface QueryArgs extends SearchFlags {
   model?: string;
   provider?: 'openai' | 'llama-cpp';
   'base-url'?: string;
+  'embedding-model'?: string;
   'budget-tokens'?: number;
   k: number;
   exclude?: string[];
@@ -42,7 +43,8 @@ export const queryCommand: CommandModule<QueryArgs> = {
         })
         .option('model', { type: 'string', describe: 'Chat model for --judge llm: a server model id, or a .gguf file run in the process; env LATTICE_MODEL' })
         .option('provider', { choices: ['openai', 'llama-cpp'] as const, describe: 'Where chat calls go (default: llama-cpp for a .gguf model, else openai)' })
-        .option('base-url', { type: 'string', describe: 'OpenAI-compatible server URL; env OPENAI_BASE_URL (key: env OPENAI_API_KEY)' }),
+        .option('base-url', { type: 'string', describe: 'OpenAI-compatible server URL; env OPENAI_BASE_URL (key: env OPENAI_API_KEY)' })
+        .option('embedding-model', { type: 'string', describe: "Embedder of dense search and --judge embedding when not the folder or model the index records" }),
     )
       .option('budget-tokens', { type: 'number', describe: 'Stop after this many judge tokens' })
       .option('k', { alias: 'top-k', type: 'number', default: 10, describe: 'Documents to return' })
@@ -55,7 +57,14 @@ export const queryCommand: CommandModule<QueryArgs> = {
       .example('cat questions.txt | $0 query sample.db --json > results.jsonl', 'A batch from stdin') as unknown as Argv<QueryArgs>,
   handler: async (args: QueryArgs, io: CliIO) => {
     const { openIndex } = await import('../../index.js');
-    const index = openIndex(args.index, { judge: args.judge, model: args.model, provider: args.provider, baseURL: args['base-url'], env: io.env });
+    const index = openIndex(args.index, {
+      judge: args.judge,
+      model: args.model,
+      provider: args.provider,
+      baseURL: args['base-url'],
+      embeddingModel: args['embedding-model'],
+      env: io.env,
+    });
     try {
       const shared = searchOptionsFrom(args);
       const options = {
