@@ -44,6 +44,7 @@ const { values: args } = parseArgs({
     queries: { type: 'string', default: '30' },
     'parse-slates': { type: 'string', default: '8' },
     'parse-slate-size': { type: 'string', default: '8' },
+    'default-prompt-slates': { type: 'string', default: '4' },
     budget: { type: 'string', default: '20' },
     'token-queries': { type: 'string', default: '20' },
     sections: { type: 'string', default: 'parse,tokens,retrieval' },
@@ -118,7 +119,7 @@ function leafCandidate(index: LatticeIndex, docId: string): JudgeCandidate | und
 // Parse rates
 // ---------------------------------------------------------------------------
 
-async function parseRates(dataset: EvalDataset, index: LatticeIndex): Promise<ParseRow[]> {
+async function parseRates(dataset: EvalDataset, index: LatticeIndex, onRow: (rows: ParseRow[]) => void): Promise<ParseRow[]> {
   const slates = Number(args['parse-slates']);
   const size = Number(args['parse-slate-size']);
   // The default prompt's 1,500-character candidates need the model's whole 8k context.
@@ -128,12 +129,14 @@ async function parseRates(dataset: EvalDataset, index: LatticeIndex): Promise<Pa
     query: q.text,
     candidates: index.bm25Search(q.text, size).map((h) => leafCandidate(index, h.docId)!).filter(Boolean),
   }));
+  // The default prompt costs about four times the tokens per call (and its answers run to the token cap): fewer of its slates.
+  const defaultSlates = Math.min(work.length, Number(args['default-prompt-slates']));
   const configs = [
-    { prompt: 'default', grammar: 'none', mode: 'plain' as const, compact: false, slateGrammar: false },
-    { prompt: 'default', grammar: 'answer schema', mode: 'json_schema' as const, compact: false, slateGrammar: false },
-    { prompt: 'small-model', grammar: 'none', mode: 'plain' as const, compact: true, slateGrammar: false },
-    { prompt: 'small-model', grammar: 'answer schema', mode: 'json_schema' as const, compact: true, slateGrammar: false },
-    { prompt: 'small-model', grammar: 'slate schema (ids fixed)', mode: 'json_schema' as const, compact: true, slateGrammar: true },
+    { prompt: 'small-model', grammar: 'slate schema (ids fixed)', mode: 'json_schema' as const, compact: true, slateGrammar: true, slates: work.length },
+    { prompt: 'small-model', grammar: 'answer schema', mode: 'json_schema' as const, compact: true, slateGrammar: false, slates: work.length },
+    { prompt: 'small-model', grammar: 'none', mode: 'plain' as const, compact: true, slateGrammar: false, slates: work.length },
+    { prompt: 'default', grammar: 'answer schema', mode: 'json_schema' as const, compact: false, slateGrammar: false, slates: defaultSlates },
+    { prompt: 'default', grammar: 'none', mode: 'plain' as const, compact: false, slateGrammar: false, slates: defaultSlates },
   ];
   const rows: ParseRow[] = [];
   for (const config of configs) {
@@ -143,8 +146,9 @@ async function parseRates(dataset: EvalDataset, index: LatticeIndex): Promise<Pa
     let repaired = 0;
     let calls = 0;
     const started = performance.now();
+    const slice = work.slice(0, config.slates);
     await Promise.all(
-      work.map(async ({ query, candidates }) => {
+      slice.map(async ({ query, candidates }) => {
         const n = candidates.length;
         try {
           const result = await client.chatJson({
@@ -168,15 +172,17 @@ async function parseRates(dataset: EvalDataset, index: LatticeIndex): Promise<Pa
     rows.push({
       prompt: config.prompt,
       grammar: config.grammar,
-      slates: work.length,
-      firstValid: first / work.length,
-      afterRepair: (first + repaired) / work.length,
+      slates: slice.length,
+      firstValid: first / slice.length,
+      afterRepair: (first + repaired) / slice.length,
       inputTokensPerCall: client.usage.inputTokens / Math.max(1, calls),
       outputTokensPerCall: client.usage.outputTokens / Math.max(1, calls),
       // Four calls run at once: wall time per call, what a user waits per slate on average.
-      secondsPerCall: (seconds * Math.min(4, work.length)) / Math.max(1, calls),
+      secondsPerCall: (seconds * Math.min(4, slice.length)) / Math.max(1, calls),
     });
-    process.stderr.write(`parse: ${config.prompt} / ${config.grammar}: ${first}+${repaired} of ${work.length}\n`);
+    process.stderr.write(`parse: ${config.prompt} / ${config.grammar}: ${first}+${repaired} of ${slice.length}\n`);
+    // Each configuration is saved as it finishes, so a long run can be stopped without losing the rest.
+    onRow(rows);
   }
   await chat.close();
   return rows;
@@ -394,6 +400,12 @@ function render(results: Results): string {
   return out.join('\n');
 }
 
+function save(results: Results): void {
+  const jsonFile = String(args.json);
+  fs.mkdirSync(path.dirname(jsonFile), { recursive: true });
+  fs.writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
+}
+
 async function main(): Promise<void> {
   const jsonFile = String(args.json);
   let results: Results;
@@ -414,12 +426,11 @@ async function main(): Promise<void> {
     if (sections.has('parse') || sections.has('retrieval')) await ensureIndex(String(args.index), scifact);
     if (sections.has('parse')) {
       const index = openIndex(String(args.index));
-      results.parse = await parseRates(dataset, index);
+      results.parse = await parseRates(dataset, index, (rows) => save({ ...results, parse: rows }));
       index.close();
     }
     if (sections.has('retrieval')) results.retrieval = await retrieval(dataset);
-    fs.mkdirSync(path.dirname(jsonFile), { recursive: true });
-    fs.writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
+    save(results);
   }
   fs.writeFileSync(String(args.markdown), render(results));
   process.stdout.write(render(results));
