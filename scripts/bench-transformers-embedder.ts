@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { TransformersEmbedder } from '../src/core/providers/transformers-embedder.js';
+import { TransformersEmbedder } from '../src/index.js';
 
 function findRepoRoot(start: string): string {
   let dir = start;

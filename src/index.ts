@@ -50,6 +50,8 @@ export { LexicalJudge } from './core/providers/lexical-judge.js';
 export { LlmJudge } from './core/providers/llm-judge.js';
 export { LocalEmbedder } from './core/providers/local-embedder.js';
 export { OpenAIEmbedder } from './core/providers/openai-embedder.js';
+export { TransformersEmbedder } from './core/providers/transformers-embedder.js';
+export type { TransformersEmbedderOptions } from './core/providers/transformers-embedder.js';
 export { ExtractiveSummarizer } from './core/providers/extractive-summarizer.js';
 export { LlmSummarizer } from './core/providers/llm-summarizer.js';
 export { EmbeddingJudge } from './core/providers/embedding-judge.js';
