@@ -354,7 +354,7 @@ function render(results: Results): string {
   const out: string[] = [
     '# Real LLM: a GGUF model in the process',
     '',
-    `Model: ${results.model}, run by node-llama-cpp on the CPU (${results.machine}), measured ${results.measuredAt}. Rendered by \`node dist/scripts/bench-real-llm.js\` from docs/benchmarks/real-llm.json.`,
+    `Model: ${results.model}, run by node-llama-cpp on the CPU, measured ${results.measuredAt} (${results.machine}; seconds grow with the load, since every call is CPU-bound). Rendered by \`node dist/scripts/bench-real-llm.js\` from docs/benchmarks/real-llm.json.`,
     '',
     'A 135M-parameter model is a weak judge: these figures show that the whole path works (grammar-constrained answers, cache, budgets, fallback) and what a query costs in calls, tokens and seconds, not that such a model ranks well.',
   ];
@@ -417,7 +417,10 @@ async function main(): Promise<void> {
     results = {
       ...previous,
       model: path.basename(modelPath),
-      machine: `${os.cpus()[0]?.model ?? 'cpu'}, ${os.availableParallelism()} cores`,
+      // Timings depend on what else runs: the load at the start of each run is recorded with it.
+      machine: [previous.machine, `${sections.size === 3 ? 'all sections' : [...sections].join(' + ')}: ${os.cpus()[0]?.model ?? 'cpu'}, ${os.availableParallelism()} cores, load average ${os.loadavg()[0]!.toFixed(1)} at the start`]
+        .filter(Boolean)
+        .join('; '),
       measuredAt: new Date().toISOString().slice(0, 10),
     };
     const scifact = path.join(datasetsDir, 'scifact');
