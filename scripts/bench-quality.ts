@@ -20,6 +20,7 @@ import {
   DEFAULT_BUILD_OPTIONS,
   DEFAULT_SEARCH_OPTIONS,
   DEFAULT_SEED_WITH,
+  DEFAULT_FUSION,
   LexicalJudge,
   openIndex,
   type IndexSearchOptions,
@@ -372,6 +373,7 @@ async function main(): Promise<void> {
     settings: {
       search: { ...DEFAULT_SEARCH_OPTIONS },
       seedWith: { ...DEFAULT_SEED_WITH },
+      fusion: { ...DEFAULT_FUSION },
       simulatedJudge: {
         seed: p.seed,
         missProbability: p.missProbability,

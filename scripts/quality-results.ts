@@ -59,6 +59,8 @@ export interface TrainResult {
 export interface RunSettings {
   search: Record<string, unknown>;
   seedWith: { retriever: string; count: number };
+  /** The default fusion of the run (absent in runs made before it was recorded). */
+  fusion?: { retriever: string; method: string; head: number; depth: number };
   simulatedJudge: {
     seed: number | string;
     missProbability: number;
