@@ -75,4 +75,15 @@ describe('a build with the transformers embedder on all-MiniLM-L6-v2', () => {
       expect(result.trace.slates.filter((s) => s.judgedBy === 'fallback')).toEqual([]);
     }
   });
+
+  it('judges an index built with another embedder through --judge-model (candidate texts embedded)', async () => {
+    const lsaFile = path.join(dir, 'lsa.db');
+    await buildIndex({ input: path.join(dir, 'corpus.jsonl'), output: lsaFile });
+    const [query, docId] = PARAPHRASES[0]!;
+    const run = await runLattice(['query', lsaFile, query, '--judge', 'embedding', '--judge-model', requireModel('all-MiniLM-L6-v2'), '--fusion', 'none', '--seeds', '0', '-k', '3', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as { hits: { docId: string }[]; trace: { options: { judge?: unknown }; slates: { judgedBy: string }[] } };
+    expect(result.hits.map((h) => h.docId)).toContain(docId);
+    expect(result.trace.slates.filter((s) => s.judgedBy === 'fallback')).toEqual([]);
+  });
 });

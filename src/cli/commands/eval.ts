@@ -22,6 +22,7 @@ interface EvalArgs extends SearchFlags {
   model?: string;
   'base-url'?: string;
   'embedding-model'?: string;
+  'judge-model'?: string;
   'path-relevance': boolean;
   'sim-seed'?: number;
   'sim-scale-min'?: number;
@@ -77,7 +78,8 @@ export const evalCommand: CommandModule<EvalArgs> = {
           .option('limit', { type: 'number', describe: 'Evaluate only the first N judged queries' })
           .option('model', { type: 'string', describe: 'Chat model for --judge llm; env LATTICE_MODEL' })
           .option('base-url', { type: 'string', describe: 'OpenAI-compatible server URL; env OPENAI_BASE_URL' })
-          .option('embedding-model', { type: 'string', describe: "Embedder of dense search and --judge embedding when not the folder or model the index records" }),
+          .option('embedding-model', { type: 'string', describe: "Embedder of dense search and --judge embedding when not the folder or model the index records" })
+          .option('judge-model', { type: 'string', describe: "--judge embedding with this model folder instead of the index's embedder (embeds candidate texts)" }),
       ),
     )
       .option('path-relevance', { type: 'boolean', default: true, describe: 'Use path relevance (--no-path-relevance for the ablation)' })
@@ -120,7 +122,7 @@ export const evalCommand: CommandModule<EvalArgs> = {
         judge: args.judge,
         search,
         simulated,
-        model: { model: args.model, baseURL: args['base-url'], embeddingModel: args['embedding-model'], env: io.env },
+        model: { model: args.model, baseURL: args['base-url'], embeddingModel: args['embedding-model'], judgeModel: args['judge-model'], env: io.env },
         baselines: [...baselines],
         rerank: {
           ...(args['rerank-slate'] !== undefined ? { slateSize: args['rerank-slate'] } : {}),

@@ -19,6 +19,7 @@ interface QueryArgs extends SearchFlags {
   provider?: 'openai' | 'llama-cpp';
   'base-url'?: string;
   'embedding-model'?: string;
+  'judge-model'?: string;
   'budget-tokens'?: number;
   k: number;
   exclude?: string[];
@@ -44,7 +45,8 @@ export const queryCommand: CommandModule<QueryArgs> = {
         .option('model', { type: 'string', describe: 'Chat model for --judge llm: a server model id, or a .gguf file run in the process; env LATTICE_MODEL' })
         .option('provider', { choices: ['openai', 'llama-cpp'] as const, describe: 'Where chat calls go (default: llama-cpp for a .gguf model, else openai)' })
         .option('base-url', { type: 'string', describe: 'OpenAI-compatible server URL; env OPENAI_BASE_URL (key: env OPENAI_API_KEY)' })
-        .option('embedding-model', { type: 'string', describe: "Embedder of dense search and --judge embedding when not the folder or model the index records" }),
+        .option('embedding-model', { type: 'string', describe: "Embedder of dense search and --judge embedding when not the folder or model the index records" })
+          .option('judge-model', { type: 'string', describe: "--judge embedding with this model folder instead of the index's embedder (embeds candidate texts)" }),
     )
       .option('budget-tokens', { type: 'number', describe: 'Stop after this many judge tokens' })
       .option('k', { alias: 'top-k', type: 'number', default: 10, describe: 'Documents to return' })
@@ -63,6 +65,7 @@ export const queryCommand: CommandModule<QueryArgs> = {
       provider: args.provider,
       baseURL: args['base-url'],
       embeddingModel: args['embedding-model'],
+      judgeModel: args['judge-model'],
       env: io.env,
     });
     try {

@@ -165,7 +165,12 @@ const JUDGES: Record<JudgeName, JudgeEntry> = {
     create: (p) => new LlmJudge({ client: p.client(), model: p.chatModel(), fallback: lexicalJudge(p), ...(p.llamaCpp() ? llamaCppJudgeOptions() : {}) }),
   },
   embedding: {
-    create: async (p) => new EmbeddingJudge({ embedder: await p.embedder(), vectorOf: p.settings.nodeVector }),
+    create: async (p) => {
+      if (!p.settings.judgeModel) return new EmbeddingJudge({ embedder: await p.embedder(), vectorOf: p.settings.nodeVector });
+      // Another model's space: the index's vectors cannot be compared with its query vectors.
+      const { TransformersEmbedder } = await import('./transformers-embedder.js');
+      return new EmbeddingJudge({ embedder: await TransformersEmbedder.load({ modelPath: p.settings.judgeModel }) });
+    },
   },
 };
 

@@ -52,6 +52,11 @@ export interface ModelConnectionOptions {
   provider?: string | undefined;
   /** Embedding model. [default: LATTICE_EMBEDDING_MODEL] */
   embeddingModel?: string | undefined;
+  /**
+   * A transformers.js model folder for the 'embedding' judge instead of the index's embedder; the
+   * judge then embeds the candidates' texts (cached) rather than reading the index's vectors. [default: none]
+   */
+  judgeModel?: string | undefined;
   /** Model calls in flight at once, retries included. [default: 4] */
   concurrency?: number | undefined;
   /** Retries per model call on 429, 5xx, timeouts and unusable answers. [default: 2] */
