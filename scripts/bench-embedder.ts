@@ -7,24 +7,15 @@
  *      [--datasets DIR] (default: ../shared/datasets beside the repository)
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { LocalEmbedder } from '../src/index.js';
 import { createRng } from '../src/eval/index.js';
+import { datasetsDir } from './synthetic-corpus.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 
-function findRepoRoot(start: string): string {
-  let dir = start;
-  for (;;) {
-    if (existsSync(path.join(dir, 'package.json'))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${start}`);
-    dir = up;
-  }
-}
 
 function readTexts(file: string): string[] {
   return readFileSync(file, 'utf8')
@@ -97,7 +88,7 @@ function main(): void {
     options: {
       sizes: { type: 'string', default: '1000,10000,100000' },
       dimensions: { type: 'string', default: '256' },
-      datasets: { type: 'string', default: path.resolve(findRepoRoot(here), '../shared/datasets') },
+      datasets: { type: 'string', default: datasetsDir },
       /** Internal: one size measured in a child process. */
       child: { type: 'string' },
     },

@@ -56,18 +56,11 @@ interface BuildFigures {
   textsPerSecond: number;
 }
 
-interface SystemFigures {
-  name: string;
+/** What the report keeps of a system's evaluation, plus the index it ran on. */
+type SystemFigures = Pick<SystemReport, 'name' | 'description' | 'queries' | 'ndcg10' | 'recall10' | 'recall100' | 'mrr10' | 'calls'> & {
   index: string;
-  description: string;
-  queries: number;
-  ndcg10: number;
-  recall10: number;
-  recall100: number;
-  mrr10: number;
-  calls: number;
   engineMsMedian: number;
-}
+};
 
 interface DatasetFigures {
   dataset: string;

@@ -8,24 +8,16 @@
  *      [--dataset ../shared/datasets/scifact] [--docs 256] [--batches 1,8,16,32,64] [--json FILE]
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { TransformersEmbedder } from '../src/index.js';
+import { repoRoot } from './synthetic-corpus.js';
 
-function findRepoRoot(start: string): string {
-  let dir = start;
-  for (;;) {
-    if (existsSync(path.join(dir, 'package.json'))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${start}`);
-    dir = up;
-  }
-}
 
-const root = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
+const root = repoRoot;
 
 function readTexts(file: string, count: number): string[] {
   return readFileSync(file, 'utf8')

@@ -51,11 +51,11 @@ export class EmbeddingJudge implements Judge {
 
   async doJudge(request: JudgeRequest): Promise<JudgeResult> {
     const stored = request.candidates.map((c) => this.vectorOf?.(c.nodeId));
-    const texts = [request.query, ...request.candidates.filter((_, i) => !stored[i]).map((c) => this.candidateText(c))];
-    const embedded = await this.embedTexts(texts, request.abortSignal);
+    const texts = request.candidates.map((c, i) => (stored[i] ? undefined : this.candidateText(c)));
+    const embedded = await this.embedTexts([request.query, ...texts.filter((t): t is string => t !== undefined)], request.abortSignal);
     const query = embedded.get(request.query)!;
     const scores = request.candidates.map((candidate, i) => {
-      const vector = stored[i] ?? embedded.get(this.candidateText(candidate))!;
+      const vector = stored[i] ?? embedded.get(texts[i]!)!;
       if (vector.length !== query.length) {
         throw new LatticeError('CONFIG_INVALID', `Node ${candidate.nodeId} has a ${vector.length}-dimensional vector; the judge's embedder makes ${query.length}.`, {
           hint: 'Give the embedding judge the embedder the index was built with, or let it embed candidate texts (no stored vectors).',
@@ -74,17 +74,19 @@ export class EmbeddingJudge implements Judge {
   /** Vectors of `texts`, embedding in one call only those not cached. */
   private async embedTexts(texts: string[], abortSignal: AbortSignal | undefined): Promise<Map<string, Float32Array>> {
     const out = new Map<string, Float32Array>();
-    const missing: string[] = [];
+    const missing = new Set<string>();
     for (const text of texts) {
       const hit = this.cache.get(text);
       if (hit) {
         this.cache.delete(text);
         this.cache.set(text, hit);
         out.set(text, hit);
-      } else if (!missing.includes(text)) missing.push(text);
+      } else missing.add(text);
     }
-    for (let start = 0; start < missing.length; start += Math.max(1, this.embedder.maxBatchSize)) {
-      const batch = missing.slice(start, start + Math.max(1, this.embedder.maxBatchSize));
+    const pending = [...missing];
+    const batchSize = Math.max(1, this.embedder.maxBatchSize);
+    for (let start = 0; start < pending.length; start += batchSize) {
+      const batch = pending.slice(start, start + batchSize);
       const { embeddings } = await this.embedder.doEmbed({ values: batch, ...(abortSignal ? { abortSignal } : {}) });
       batch.forEach((text, i) => {
         const vector = embeddings[i];
