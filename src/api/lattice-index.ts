@@ -138,7 +138,8 @@ export const DEFAULT_SEED_WITH: Readonly<{ retriever: FlatRetriever; count: numb
  * Recall@100 with the lexical judge 0.887 (tree alone) / 0.930 (head 10 or 20) vs BM25 0.929, with the
  * simulated judge 0.991 / 0.994; nDCG@10 is the tree's own whenever topK <= 20. A head of 40 lost
  * Recall@100 against BM25 on NPL and CISI; 10 and 20 tie everywhere, and 20 leaves a better judge
- * more of the ranking. Pass `fusion: false` for the tree's ranking alone.
+ * more of the ranking (reproduce: `lattice eval scifact.db --dataset ../shared/datasets/scifact --split train`
+ * [--judge simulated] with `--fusion none`, `--fusion-head 10` or nothing). Pass `fusion: false` for the tree's ranking alone.
  */
 export const DEFAULT_FUSION: Readonly<{ retriever: FlatRetriever; method: 'append'; head: number; depth: number }> = Object.freeze({
   retriever: 'bm25',
