@@ -179,6 +179,7 @@ export async function buildIndex(options: BuildOptions): Promise<BuildResult> {
     throw explainStop(error, store, output);
   } finally {
     store.close();
+    await providers?.close();
   }
 }
 

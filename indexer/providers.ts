@@ -20,6 +20,8 @@ export interface BuildProviders {
   fitAndEmbed(texts: string[], onProgress: ProgressListener, signal: AbortSignal | undefined): Promise<{ embedder: Embedder; vectors: Float32Array[] }>;
   /** Serialised state of a fitted local embedder, stored so queries embed the same way. */
   embedderState(): Buffer | undefined;
+  /** Frees an in-process model the summariser loaded. */
+  close(): Promise<void>;
 }
 
 function providerSettings(options: BuildOptions, store?: IndexStore): ProviderSettings {
@@ -60,6 +62,7 @@ export async function createBuildProviders(
     summarizer,
     embedderInfo: () => providers.embedderInfo(),
     embedderState: () => local?.serialize(),
+    close: () => providers.close(),
     async fitAndEmbed(texts, onProgress, signal) {
       if (embedderChoice === 'local') {
         onProgress({ stage: 'fit-embedder', done: 0, total: 1 });

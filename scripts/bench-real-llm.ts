@@ -24,18 +24,19 @@ import {
   LlamaCppChat,
   ModelClient,
   bm25System,
+  clusterText,
   compactJudgeMessages,
   evaluateSystem,
   loadEvalDataset,
   markdownTable,
   rerankSystem,
   slateAnswerSchema,
+  splitClusterText,
   treeSystem,
+  validateJudgeAnswer,
   type EvalDataset,
   type SystemReport,
 } from '../src/eval/index.js';
-import { validateJudgeAnswer } from '../src/core/providers/llm-judge.js';
-import { clusterText, splitClusterText } from '../src/core/text/cluster-text.js';
 import { datasetsDir, repoRoot } from './synthetic-corpus.js';
 
 const { values: args } = parseArgs({
@@ -254,7 +255,7 @@ async function tokensPerCall(): Promise<NonNullable<Results['tokens']>> {
       inputTokensPerQuery: total / 4 / sample.queries.length,
     });
   }
-  index.close();
+  await index.close();
   return { index: 'data/scifact-sample (local build, defaults)', queries: sample.queries.length, rows };
 }
 
@@ -333,7 +334,7 @@ async function retrieval(dataset: EvalDataset): Promise<NonNullable<Results['ret
     { onProgress: progress('rerank') },
   );
   rows.push(row(rerank, judge));
-  index.close();
+  await index.close();
   return { index: 'SciFact corpus (5,183 abstracts; local build, defaults)', budget, rows };
 }
 
@@ -430,7 +431,7 @@ async function main(): Promise<void> {
     if (sections.has('parse')) {
       const index = openIndex(String(args.index));
       results.parse = await parseRates(dataset, index, (rows) => save({ ...results, parse: rows }));
-      index.close();
+      await index.close();
     }
     if (sections.has('retrieval')) results.retrieval = await retrieval(dataset);
     save(results);

@@ -372,8 +372,15 @@ export class LatticeIndex {
     return this.store.getTrace(id);
   }
 
-  close(): void {
+  /**
+   * Closes the file at once, then frees an in-process model the LLM judge loaded (await the
+   * promise to know it is freed; a process that exits need not).
+   */
+  close(): Promise<void> {
     this.store.close();
+    // The file is closed either way; a model that fails to unload must not become an unhandled
+    // rejection in a caller that did not await.
+    return this.providers.close().catch(() => undefined);
   }
 
   /** The judge a search with `choice` uses (default: the one given to openIndex, else 'lexical'); one per name and handle. */

@@ -86,5 +86,6 @@ export { runPool } from '../core/util/run-pool.js';
 // The in-process LLM and the prompts scripts/bench-real-llm.ts measures (parse rates, tokens per call).
 export { LlamaCppChat } from '../core/providers/llama-cpp-chat.js';
 export { ModelClient } from '../core/providers/model-client.js';
-export { JUDGE_ANSWER } from '../core/providers/llm-judge.js';
+export { JUDGE_ANSWER, validateJudgeAnswer } from '../core/providers/llm-judge.js';
+export { clusterText, splitClusterText } from '../core/text/cluster-text.js';
 export { compactJudgeMessages, slateAnswerSchema } from '../core/providers/small-model-prompts.js';

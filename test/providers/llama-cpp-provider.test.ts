@@ -13,7 +13,8 @@ import { isLatticeError } from '../../src/core/errors.js';
 import type { ChatBackend, ChatBackendRequest } from '../../src/core/providers/chat-backend.js';
 import { createProviders } from '../../src/core/providers/create-providers.js';
 import { importNodeLlamaCpp, isGgufPath, NODE_LLAMA_CPP_VERSION } from '../../src/core/providers/llama-cpp-loader.js';
-import { chatProviderOf, llamaCppModelPath } from '../../src/core/providers/llama-cpp-provider.js';
+import { LLAMA_CPP_DEFAULT_TIMEOUT_MS, chatProviderOf, llamaCppModelPath } from '../../src/core/providers/llama-cpp-provider.js';
+import { DEFAULT_MODEL_CONNECTION } from '../../src/core/providers/model-settings.js';
 import { JUDGE_ANSWER, validateJudgeAnswer } from '../../src/core/providers/llm-judge.js';
 import { ModelClient } from '../../src/core/providers/model-client.js';
 import { MemoryResponseCache } from '../../src/core/providers/response-cache.js';
@@ -41,7 +42,10 @@ class ScriptedBackend implements ChatBackend {
     if (content === undefined) throw new Error('no scripted answer left');
     return { content, finishReason: 'stop', refusal: undefined, usage: { calls: 1, inputTokens: 40, outputTokens: 7, cachedCalls: 0 } };
   }
-  async close(): Promise<void> {}
+  closed = 0;
+  async close(): Promise<void> {
+    this.closed++;
+  }
 }
 
 describe('which chat provider a setting selects', () => {
@@ -70,6 +74,22 @@ describe('which chat provider a setting selects', () => {
       expect(codeOf(() => ok.check())).toBeUndefined();
       expect(ok.summarizer()).toMatchObject({ provider: 'llama-cpp', modelId: 'tiny.gguf' });
       expect(ok.client().provider).toBe('llama-cpp');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('gives an in-process model a 10-minute default per call, and keeps an explicit timeout as given', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lattice-gguf-'));
+    try {
+      const file = path.join(dir, 'tiny.gguf');
+      fs.writeFileSync(file, 'GGUF');
+      expect(createProviders({ judge: 'llm', model: file, env: {} }).client().timeoutMs).toBe(LLAMA_CPP_DEFAULT_TIMEOUT_MS);
+      const explicit = createProviders({ judge: 'llm', model: file, timeoutMs: 5_000, env: {} });
+      expect(explicit.connection.timeoutMs).toBe(5_000);
+      expect(explicit.client().timeoutMs).toBe(5_000);
+      // A server keeps the connection default.
+      expect(createProviders({ judge: 'llm', model: 'm', baseURL: 'http://127.0.0.1:9/v1', env: {} }).client().timeoutMs).toBe(DEFAULT_MODEL_CONNECTION.timeoutMs);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -133,6 +153,17 @@ describe('ModelClient with an in-process backend', () => {
     // The same prompt to an OpenAI-compatible server is another model: no hit.
     const openai = new ModelClient({ baseURL: 'http://127.0.0.1:9/v1', cache, structuredMode: 'json_schema', maxRetries: 0 });
     await expect(openai.chatJson(request)).rejects.toMatchObject({ code: 'MODEL_UNREACHABLE' });
+  });
+
+  it('frees the in-process model on close, and stays usable after it', async () => {
+    const answer = '{"scores": [{"id": 0, "score": 90, "reason": ""}, {"id": 1, "score": 10, "reason": ""}]}';
+    const backend = new ScriptedBackend([answer, answer.replace('90', '80')]);
+    const client = new ModelClient({ backend, structuredMode: 'json_schema', env: {} });
+    await client.chatJson(request);
+    await client.close();
+    expect(backend.closed).toBe(1);
+    const again = await client.chatJson({ ...request, messages: [{ role: 'user', content: 'Score ids 0 to 1 again.' }] });
+    expect(again.value.map((e) => e.score)).toEqual([80, 10]);
   });
 
   it('reports an answer that stays unusable as MODEL_BAD_OUTPUT with the usage spent', async () => {

@@ -115,7 +115,7 @@ export const queryCommand: CommandModule<QueryArgs> = {
       progress.done();
       return 0;
     } finally {
-      index.close();
+      await index.close();
     }
   },
 };

@@ -26,7 +26,7 @@ import {
   type ModelSettings,
 } from './model-settings.js';
 import { OpenAIEmbedder } from './openai-embedder.js';
-import { chatProviderOf, createLlamaCppClient, llamaCppJudgeOptions, llamaCppModelId, llamaCppModelPath, llamaCppSummarizerOptions } from './llama-cpp-provider.js';
+import { LLAMA_CPP_DEFAULT_TIMEOUT_MS, chatProviderOf, createLlamaCppClient, llamaCppJudgeOptions, llamaCppModelId, llamaCppModelPath, llamaCppSummarizerOptions } from './llama-cpp-provider.js';
 import type { ResponseCache } from './response-cache.js';
 
 /** Built-in embedders: 'local' (TF-IDF + SVD fitted on the corpus), 'openai' (any OpenAI-compatible server), 'transformers' (an ONNX model folder). */
@@ -94,6 +94,8 @@ export interface Providers {
   embedder(): Promise<Embedder>;
   /** A judge by name (one instance per name), or `choice` itself when it is a Judge. */
   judge(choice?: JudgeName | Judge): Promise<Judge>;
+  /** Frees the shared client's in-process model, if one was loaded (see ModelClient.close). */
+  close(): Promise<void>;
 }
 
 /** What a provider entry may use: the settings and the shared, lazily built pieces. */
@@ -204,7 +206,8 @@ export function createProviders(settings: ProviderSettings = {}): Providers {
   const connection = Object.freeze({
     concurrency: settings.concurrency ?? DEFAULT_MODEL_CONNECTION.concurrency,
     maxRetries: settings.maxRetries ?? DEFAULT_MODEL_CONNECTION.maxRetries,
-    timeoutMs: settings.timeoutMs ?? DEFAULT_MODEL_CONNECTION.timeoutMs,
+    // A model in the process gets a longer default than a server (see LLAMA_CPP_DEFAULT_TIMEOUT_MS); an explicit timeout is kept.
+    timeoutMs: settings.timeoutMs ?? (chatProviderOf(settings) === 'llama-cpp' ? LLAMA_CPP_DEFAULT_TIMEOUT_MS : DEFAULT_MODEL_CONNECTION.timeoutMs),
   });
   const recorded = settings.builtWith?.embedder;
   const embedderChoice: EmbedderName | Embedder | undefined =
@@ -283,6 +286,9 @@ export function createProviders(settings: ProviderSettings = {}): Providers {
         judge.catch(() => judges.delete(name));
       }
       return judge;
+    },
+    async close() {
+      await client?.close();
     },
   };
 }

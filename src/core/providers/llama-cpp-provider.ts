@@ -42,26 +42,27 @@ export function llamaCppModelPath(settings: { model?: string | undefined; env?: 
 }
 
 /**
- * Least time one in-process call may take, in ms. The connection default (60 s) is sized for a
- * server; a model on the local CPU shares the machine with everything else, and a call cut short is
- * computation thrown away, never a lost connection, so waiting is the cheaper failure.
+ * Per-call limit of an in-process call when none is given, in ms. The connection default (60 s) is
+ * sized for a server; a model on the local CPU shares the machine with everything else, and a call
+ * cut short is computation thrown away, never a lost connection, so waiting is the cheaper failure.
+ * An explicit timeout (--timeout, `timeoutMs`) is the user's choice and is kept as given.
  */
-export const LLAMA_CPP_MIN_TIMEOUT_MS = 600_000;
+export const LLAMA_CPP_DEFAULT_TIMEOUT_MS = 600_000;
 
 export interface LlamaCppClientOptions {
   modelPath: string;
   /** Calls decoded together: the client's slots and the context's sequences. */
   concurrency: number;
   maxRetries: number;
-  /** Per-call limit in ms; at least LLAMA_CPP_MIN_TIMEOUT_MS. */
-  timeoutMs: number;
+  /** Per-call limit in ms. Default LLAMA_CPP_DEFAULT_TIMEOUT_MS. */
+  timeoutMs?: number | undefined;
   cache?: ResponseCache | undefined;
   onRetry?: ((event: RetryEvent) => void) | undefined;
 }
 
 /** A ModelClient whose chat calls run on the GGUF model in this process (structured output through a grammar). */
 export function createLlamaCppClient(options: LlamaCppClientOptions): ModelClient {
-  const timeoutMs = Math.max(options.timeoutMs, LLAMA_CPP_MIN_TIMEOUT_MS);
+  const timeoutMs = options.timeoutMs ?? LLAMA_CPP_DEFAULT_TIMEOUT_MS;
   const backend = new LlamaCppChat({ modelPath: options.modelPath, sequences: options.concurrency, timeoutMs });
   return new ModelClient({
     backend,

@@ -208,6 +208,14 @@ export class ModelClient {
     return this.modes.last;
   }
 
+  /**
+   * Frees what the client holds: an in-process model and its context (an HTTP client holds
+   * nothing to free). The client stays usable; a later call loads the model again.
+   */
+  async close(): Promise<void> {
+    await this.backend?.close();
+  }
+
   /** Requests currently holding a concurrency slot. */
   get inFlight(): number {
     return this.transport.inFlight;
