@@ -5,7 +5,9 @@
  * Safety: hidden entries are skipped; symbolic links are followed only when they stay inside
  * the folder and do not lead back into their own ancestors (else a warning); FIFOs, sockets and
  * devices are never opened; a file over the byte cap is reported without being read.
- * Text: BOM dropped, CRLF turned into LF (so ids and hashes do not depend on a checkout's line endings).
+ * Text: BOM dropped, CRLF turned into LF (so ids and hashes do not depend on a checkout's line endings);
+ * Markdown loses its front matter, HTML comments and HTML tags (clean-text.ts), and the document's
+ * source then carries the offset map back to the file (line numbers are the file's either way).
  */
 import { isUtf8 } from 'node:buffer';
 import type { Dirent } from 'node:fs';
@@ -13,6 +15,7 @@ import { open, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CorpusDocument } from '../../src/core/types.js';
 import { formatCount } from './format-issues.js';
+import { cleanText } from './clean-text.js';
 import { markdownHeadings } from './markdown-headings.js';
 import { sniffEncodingProblem } from './read-lines.js';
 import { ISSUE_SEVERITY, type LoadEvent, type LoadIssue, type LoadIssueKind, type ResolvedLoadOptions } from './types.js';
@@ -181,7 +184,7 @@ async function readTextFile(file: FoundFile, displayPath: string, options: Resol
   if (encoding !== undefined) return [problem('bad-encoding', encoding)];
   const events: LoadEvent[] = [];
   if (!isUtf8(bytes)) events.push(problem('invalid-utf8', 'bytes that are not valid UTF-8 were replaced by U+FFFD'));
-  const text = bytes.toString('utf8').replace(/\r\n/g, '\n');
+  const { text, offsets } = cleanText(bytes.toString('utf8'), isMarkdown(file.rel));
   if (text.trim() === '') return [...events, problem('empty', 'the file has no text')];
   if (text.length > options.maxDocumentChars) {
     return [
@@ -193,7 +196,7 @@ async function readTextFile(file: FoundFile, displayPath: string, options: Resol
     id: file.rel,
     title: deriveTitle(text, file.rel),
     text,
-    source: { path: file.rel },
+    source: offsets ? { path: file.rel, offsets } : { path: file.rel },
   };
   events.push({ type: 'document', document, location: { path: displayPath } });
   return events;
@@ -206,7 +209,7 @@ async function readTextFile(file: FoundFile, displayPath: string, options: Resol
 export function deriveTitle(text: string, rel: string): string {
   const base = rel.slice(rel.lastIndexOf('/') + 1);
   const stem = base.slice(0, base.length - path.extname(base).length) || base;
-  const markdown = path.extname(base).toLowerCase() !== '.txt';
+  const markdown = isMarkdown(base);
   let body = text;
   if (markdown) {
     body = stripFrontMatter(text);
@@ -225,6 +228,10 @@ function stripFrontMatter(text: string): string {
   if (close === -1) return text;
   const after = text.indexOf('\n', close + 4);
   return after === -1 ? '' : text.slice(after + 1);
+}
+
+function isMarkdown(name: string): boolean {
+  return path.extname(name).toLowerCase() !== '.txt';
 }
 
 function isTextFile(name: string): boolean {

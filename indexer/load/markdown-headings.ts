@@ -16,7 +16,8 @@ export interface MarkdownHeading {
 }
 
 const HEADING = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*\r?$/;
-const FENCE = /^ {0,3}(`{3,}|~{3,})/;
+/** A fenced code block's opening or closing line (``` or ~~~, at most 3 spaces in). */
+export const MARKDOWN_FENCE = /^ {0,3}(`{3,}|~{3,})/;
 
 /** Headings of `text` in order; `# in code` inside ``` or ~~~ fences is skipped. */
 export function markdownHeadings(text: string): MarkdownHeading[] {
@@ -27,7 +28,7 @@ export function markdownHeadings(text: string): MarkdownHeading[] {
     const nl = text.indexOf('\n', start);
     const end = nl === -1 ? text.length : nl;
     const line = text.slice(start, end);
-    const fenceMatch = FENCE.exec(line);
+    const fenceMatch = MARKDOWN_FENCE.exec(line);
     if (fence !== undefined) {
       if (fenceMatch?.[1] !== undefined && fenceMatch[1][0] === fence[0] && fenceMatch[1].length >= fence.length) {
         fence = undefined;

@@ -4,6 +4,7 @@
  * types, and neither half of the engine may import the other.
  * Invariant: plain data only; nothing here touches disk or network.
  */
+import type { SourceOffsets } from './text/source-offsets.js';
 
 /** Tokens and calls spent on models, summed by the model client and reported by build and search. */
 export interface Usage {
@@ -34,6 +35,12 @@ export interface DocumentSource {
   path: string;
   /** 1-based line in a JSONL file; absent for folder inputs. */
   line?: number;
+  /**
+   * Folder inputs whose loading dropped characters (Markdown comments, front matter and tags; the CR
+   * of CRLF): the map from offsets in the document's text to offsets in the file
+   * (src/core/text/source-offsets.ts). Absent when both are the same. Line numbers need no map.
+   */
+  offsets?: SourceOffsets;
 }
 
 /** A document as loaded from the corpus, before chunking. */

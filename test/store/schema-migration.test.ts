@@ -58,12 +58,12 @@ async function builtIndex(): Promise<{ corpus: string; file: string }> {
   return { corpus, file };
 }
 
-describe('schemas 2 and 3 (cluster keywords and their document counts)', () => {
+describe('schemas 2 to 4 (cluster keywords, their document counts)', () => {
   it('is what new files get', () => {
     const file = path.join(tempDir(), 'new.db');
     IndexStore.open(file, { create: true }).close();
-    expect(SCHEMA_VERSION).toBe(3);
-    expect(userVersion(file)).toBe(3);
+    expect(SCHEMA_VERSION).toBe(4);
+    expect(userVersion(file)).toBe(4);
     expect(columns(file)).toContain('keywords');
     expect(columns(file)).toContain('keyword_docs');
   });
@@ -85,7 +85,7 @@ describe('schemas 2 and 3 (cluster keywords and their document counts)', () => {
     const writer = IndexStore.open(file);
     expect(writer.root().text).toBe('Covers: alpha.');
     writer.close();
-    expect(userVersion(file)).toBe(3);
+    expect(userVersion(file)).toBe(4);
     expect(columns(file)).toContain('keywords');
     expect(columns(file)).toContain('keyword_docs');
     const again = IndexStore.open(file, { readonly: true });
@@ -120,6 +120,7 @@ describe('schemas 2 and 3 (cluster keywords and their document counts)', () => {
 
     // What a reader of this version sees in a file the previous release wrote.
     const db = new Database(file);
+    db.exec('ALTER TABLE documents DROP COLUMN source_map');
     db.exec('ALTER TABLE nodes DROP COLUMN keyword_docs');
     db.exec('ALTER TABLE nodes DROP COLUMN keywords');
     db.pragma('user_version = 1');
@@ -138,6 +139,7 @@ describe('schemas 2 and 3 (cluster keywords and their document counts)', () => {
   it('reads a schema-2 file (keywords, no counts) with presence scoring, and rebuilds it in place with --force', async () => {
     const { corpus, file } = await builtIndex();
     const db = new Database(file);
+    db.exec('ALTER TABLE documents DROP COLUMN source_map');
     db.exec('ALTER TABLE nodes DROP COLUMN keyword_docs');
     db.pragma('user_version = 2');
     db.close();
@@ -151,9 +153,35 @@ describe('schemas 2 and 3 (cluster keywords and their document counts)', () => {
     expect(checkIndex(file).problems).toEqual([]);
 
     await buildIndex({ input: corpus, output: file, force: true });
-    expect(userVersion(file)).toBe(3);
+    expect(userVersion(file)).toBe(4);
     const rebuilt = openIndex(file);
     expect(rebuilt.tree().nodeProfile(rebuilt.children(rebuilt.root().id)[0]!.id)?.density.length).toBeGreaterThan(0);
     rebuilt.close();
+  });
+});
+
+describe('schema 4 (offset maps from indexed text to the file)', () => {
+  it('keeps a Markdown document’s offset map, and reads a schema-3 file without one', async () => {
+    const dir = tempDir();
+    const corpus = path.join(dir, 'docs');
+    fs.mkdirSync(corpus);
+    fs.writeFileSync(path.join(corpus, 'a.md'), '<!-- note -->\n# Alpha\n\nalpha <b>text</b>\n');
+    fs.writeFileSync(path.join(corpus, 'b.md'), '# Beta\n\nbeta text\n');
+    const file = path.join(dir, 'index.db');
+    await buildIndex({ input: corpus, output: file });
+    let index = openIndex(file);
+    expect(index.document('a.md')!.text).toBe('\n# Alpha\n\nalpha text\n');
+    expect(index.document('a.md')!.source.offsets).toEqual([[0, 13], [16, 32], [20, 40]]);
+    expect(index.document('b.md')!.source).toEqual({ path: 'b.md' });
+    index.close();
+
+    const db = new Database(file);
+    db.exec('ALTER TABLE documents DROP COLUMN source_map');
+    db.pragma('user_version = 3');
+    db.close();
+    index = openIndex(file);
+    expect(index.document('a.md')!.source).toEqual({ path: 'a.md' });
+    expect((await index.search('alpha', { topK: 1 })).hits[0]!.docId).toBe('a.md');
+    index.close();
   });
 });

@@ -2,8 +2,9 @@
  * The `documents` table: the corpus as loaded, with each document's source and content hash.
  * Leaf nodes hold no text of their own; the node queries read it from here.
  */
+import type { SourceOffsets } from '../text/source-offsets.js';
 import type { CorpusDocument } from '../types.js';
-import { TableQueries } from './statements.js';
+import { TableQueries, type Statements } from './statements.js';
 
 /** A document row as stored, with its source. */
 export interface StoredDocument extends CorpusDocument {
@@ -16,11 +17,20 @@ interface DocumentRow {
   text: string;
   source_path: string;
   source_line: number | null;
+  source_map: string | null;
   metadata: string | null;
   content_hash: string;
 }
 
 export class DocumentQueries extends TableQueries {
+  /** False for files before schema 4: no source_map column. */
+  private readonly hasSourceMap: boolean;
+
+  constructor(sql: Statements, schemaVersion: number) {
+    super(sql);
+    this.hasSourceMap = schemaVersion >= 4;
+  }
+
   /** Deletes every document; the caller deletes the nodes that point at them first. */
   clear(): void {
     this.stmt(`DELETE FROM documents`).run();
@@ -28,7 +38,7 @@ export class DocumentQueries extends TableQueries {
 
   insertAll(docs: Iterable<StoredDocument>): void {
     const insert = this.stmt(
-      `INSERT INTO documents (doc_id, title, text, source_path, source_line, metadata, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO documents (doc_id, title, text, source_path, source_line, source_map, metadata, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     for (const doc of docs) {
       insert.run(
@@ -37,6 +47,7 @@ export class DocumentQueries extends TableQueries {
         doc.text,
         doc.source.path,
         doc.source.line ?? null,
+        doc.source.offsets ? JSON.stringify(doc.source.offsets) : null,
         doc.metadata && Object.keys(doc.metadata).length > 0 ? JSON.stringify(doc.metadata) : null,
         doc.contentHash,
       );
@@ -45,7 +56,8 @@ export class DocumentQueries extends TableQueries {
 
   get(docId: string): StoredDocument | undefined {
     const row = this.stmt(
-      `SELECT doc_id, title, text, source_path, source_line, metadata, content_hash FROM documents WHERE doc_id = ? AND status = 'active'`,
+      `SELECT doc_id, title, text, source_path, source_line, ${this.hasSourceMap ? 'source_map' : 'NULL AS source_map'}, metadata, content_hash
+       FROM documents WHERE doc_id = ? AND status = 'active'`,
     ).get(docId) as DocumentRow | undefined;
     return row ? toDocument(row) : undefined;
   }
@@ -68,7 +80,11 @@ function toDocument(row: DocumentRow): StoredDocument {
     id: row.doc_id,
     title: row.title,
     text: row.text,
-    source: row.source_line === null ? { path: row.source_path } : { path: row.source_path, line: row.source_line },
+    source: {
+      path: row.source_path,
+      ...(row.source_line === null ? {} : { line: row.source_line }),
+      ...(row.source_map === null ? {} : { offsets: JSON.parse(row.source_map) as SourceOffsets }),
+    },
     ...(row.metadata ? { metadata: JSON.parse(row.metadata) as Record<string, unknown> } : {}),
     contentHash: row.content_hash,
   };

@@ -50,8 +50,9 @@ export class IndexStore implements TreeReader, ResponseCache {
     this.readonly = readonly;
     this.sql = new Statements(db, file);
     this.meta = new MetaQueries(this.sql);
-    this.documents = new DocumentQueries(this.sql);
-    this.nodes = new NodeQueries(this.sql, db.pragma('user_version', { simple: true }) as number);
+    const schemaVersion = db.pragma('user_version', { simple: true }) as number;
+    this.documents = new DocumentQueries(this.sql, schemaVersion);
+    this.nodes = new NodeQueries(this.sql, schemaVersion);
     this.blobs = new BlobQueries(this.sql);
     this.modelCache = new ModelCacheQueries(this.sql);
     this.progress = new BuildProgressQueries(this.sql);

@@ -13,6 +13,7 @@ import { LatticeError, isLatticeError } from '../errors.js';
 import migrate0001 from './migrations/0001-initial.js';
 import migrate0002 from './migrations/0002-node-keywords.js';
 import migrate0003 from './migrations/0003-keyword-docs.js';
+import migrate0004 from './migrations/0004-source-offsets.js';
 
 /** Identifies a lattice index among SQLite files (stored in meta.format). */
 export const INDEX_FORMAT = 'lattice-index';
@@ -27,12 +28,13 @@ const MIGRATIONS: readonly Migration[] = [
   { version: 1, update: migrate0001 },
   { version: 2, update: migrate0002 },
   { version: 3, update: migrate0003 },
+  { version: 4, update: migrate0004 },
 ];
 
 /** Schema version written by this code. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
-/** Oldest schema a read-only open accepts (versions 1 and 2 lack only the optional `nodes.keywords` and `nodes.keyword_docs`). */
+/** Oldest schema a read-only open accepts (versions 1 to 3 lack only the optional `nodes.keywords`, `nodes.keyword_docs` and `documents.source_map`). */
 export const MIN_READABLE_SCHEMA_VERSION = 1;
 
 export interface OpenDatabaseOptions {
