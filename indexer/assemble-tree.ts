@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { NodeRecord } from '../src/core/store/node-queries.js';
+import type { CountSpread } from '../src/core/types.js';
 import type { DraftNode } from './draft-tree.js';
 
 export interface TreeStats {
@@ -17,8 +18,30 @@ export interface TreeStats {
   chunks: number;
   /** Depth of the deepest leaf (root = 0). */
   depth: number;
-  /** Smallest and largest child count over nodes with children. */
-  fanOut: { min: number; max: number; mean: number };
+  /** Smallest, largest and mean child count over clusters (the root included): what --branching bounds. */
+  fanOut: CountSpread;
+  /**
+   * The same over documents split into chunks: a document's chunks all hang under it, however
+   * many there are (--branching does not apply to them). All zero when no document was chunked.
+   */
+  chunksPerDocument: CountSpread;
+}
+
+/** Accumulates a CountSpread one count at a time. */
+function spreadCounter(): { add(count: number): void; result(): CountSpread } {
+  let min = Infinity;
+  let max = 0;
+  let sum = 0;
+  let n = 0;
+  return {
+    add(count) {
+      min = Math.min(min, count);
+      max = Math.max(max, count);
+      sum += count;
+      n++;
+    },
+    result: () => (n === 0 ? { min: 0, max: 0, mean: 0 } : { min, max, mean: sum / n }),
+  };
 }
 
 export function assembleTree(root: DraftNode): { records: NodeRecord[]; stats: TreeStats } {
@@ -27,10 +50,8 @@ export function assembleTree(root: DraftNode): { records: NodeRecord[]; stats: T
   let documents = 0;
   let chunks = 0;
   let maxDepth = 0;
-  let fanMin = Infinity;
-  let fanMax = 0;
-  let fanSum = 0;
-  let fanCount = 0;
+  const fanOut = spreadCounter();
+  const chunksPerDocument = spreadCounter();
 
   // Iterative preorder walk: corpora are shallow, but a degenerate tree must not overflow the stack.
   interface Frame {
@@ -73,12 +94,7 @@ export function assembleTree(root: DraftNode): { records: NodeRecord[]; stats: T
     else if (node.kind === 'document') documents++;
     else chunks++;
     maxDepth = Math.max(maxDepth, frame.depth);
-    if (node.children.length > 0) {
-      fanMin = Math.min(fanMin, node.children.length);
-      fanMax = Math.max(fanMax, node.children.length);
-      fanSum += node.children.length;
-      fanCount++;
-    }
+    if (node.children.length > 0) (node.kind === 'cluster' ? fanOut : chunksPerDocument).add(node.children.length);
     for (let i = node.children.length - 1; i >= 0; i--) {
       stack.push({ node: node.children[i]!, parentId: id, depth: frame.depth + 1, position: i });
     }
@@ -117,7 +133,8 @@ export function assembleTree(root: DraftNode): { records: NodeRecord[]; stats: T
       documents,
       chunks,
       depth: maxDepth,
-      fanOut: fanCount === 0 ? { min: 0, max: 0, mean: 0 } : { min: fanMin, max: fanMax, mean: fanSum / fanCount },
+      fanOut: fanOut.result(),
+      chunksPerDocument: chunksPerDocument.result(),
     },
   };
 }

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import { LatticeError, isLatticeError } from '../src/core/errors.js';
 import { Bm25Index, bm25Text } from '../src/core/lexical/bm25.js';
 import { IndexStore } from '../src/core/store/index-store.js';
-import { emptyUsage, type Embedder, type ProgressListener, type Summarizer, type Usage } from '../src/core/types.js';
+import { emptyUsage, type CountSpread, type Embedder, type ProgressListener, type Summarizer, type Usage } from '../src/core/types.js';
 import { assembleTree, type TreeStats } from './assemble-tree.js';
 import {
   resolveBuildOptions,
@@ -38,7 +38,10 @@ import { summarizeLevel, type SummarizeLevelOptions } from './summarize.js';
 /** Characters of a document or chunk given to the embedder. */
 const EMBED_CHARS = 8000;
 
+/** What a finished build returns (and records in the index). */
 export interface BuildReport {
+  /** Tells a build from a dry run (`DryRunReport.kind` is 'dry-run'). */
+  kind: 'build';
   output: string;
   strategy: BuildStrategy;
   branching: number;
@@ -47,7 +50,10 @@ export interface BuildReport {
   nodes: number;
   clusters: number;
   depth: number;
-  fanOut: { min: number; max: number; mean: number };
+  /** Children per cluster (the root included): at most `branching`. */
+  fanOut: CountSpread;
+  /** Chunks per chunked document (not bounded by `branching`; all 0 when no document was chunked). */
+  chunksPerDocument: CountSpread;
   /** Model calls and tokens spent by this run (cached answers counted apart). */
   usage: Usage;
   seconds: number;
@@ -58,12 +64,18 @@ export interface BuildReport {
   summarizer: BuildParams['summarizer'];
 }
 
+/** Either report; narrow on `kind` ('build' | 'dry-run'). */
 export type BuildResult = BuildReport | DryRunReport;
 
 /**
  * Builds an index from a corpus. Throws LatticeError for bad input, bad options, an existing
  * index (unless `force`) and model failures after retries (re-run to resume).
+ * Returns a DryRunReport when `dryRun` is true, else a BuildReport (the overloads say so to the
+ * type checker; with a `dryRun` only known at run time, narrow the result on `kind`).
  */
+export async function buildIndex(options: BuildOptions & { dryRun: true }): Promise<DryRunReport>;
+export async function buildIndex(options: BuildOptions & { dryRun?: false | undefined }): Promise<BuildReport>;
+export async function buildIndex(options: BuildOptions): Promise<BuildResult>;
 export async function buildIndex(options: BuildOptions): Promise<BuildResult> {
   validateBuildOptions(options);
   checkProviderSettings(options);
@@ -147,6 +159,7 @@ export async function buildIndex(options: BuildOptions): Promise<BuildResult> {
     const { records, stats } = assembleTree(root);
     const seconds = (performance.now() - started) / 1000;
     const report: BuildReport = {
+      kind: 'build',
       output,
       strategy: o.strategy,
       branching: o.branching,
@@ -156,6 +169,7 @@ export async function buildIndex(options: BuildOptions): Promise<BuildResult> {
       clusters: stats.clusters,
       depth: stats.depth,
       fanOut: stats.fanOut,
+      chunksPerDocument: stats.chunksPerDocument,
       usage,
       seconds,
       resumed,

@@ -13,8 +13,10 @@ import { leafGroupCount } from './cluster/top-down-split.js';
 import type { BuildStrategy } from './build-options.js';
 import type { LeafDocument } from './prepare-leaves.js';
 
+/** What `buildIndex({ dryRun: true })` returns: the build's estimated cost; nothing is written. */
 export interface DryRunReport {
-  dryRun: true;
+  /** Tells a dry run from a build (`BuildReport.kind` is 'build'). */
+  kind: 'dry-run';
   strategy: BuildStrategy;
   branching: number;
   documents: number;
@@ -72,7 +74,7 @@ export function estimateBuild(
   const remoteEmbedder = o.embedder !== 'local' && o.embedder !== 'transformers';
   const embedChars = leaves.reduce((a, l) => a + l.doc.title.length + l.doc.text.length + l.chunks.length * 200, 0);
   return {
-    dryRun: true,
+    kind: 'dry-run',
     strategy: o.strategy,
     branching: o.branching,
     documents: n,

@@ -148,7 +148,7 @@ function clustersPerLevel(index: LatticeIndex): number[] {
  * alone, as before density scoring. Same corpus statistics as the index's own lexical judge.
  */
 function presenceJudge(index: LatticeIndex): LexicalJudge {
-  const blob = index.tree().getBlob('bm25');
+  const blob = index.sqliteStore().getBlob('bm25');
   if (!blob) throw new Error(`${index.file} has no stored BM25 statistics; rebuild it with --force`);
   return new LexicalJudge(Bm25Index.deserialize(blob).stats());
 }

@@ -100,7 +100,7 @@ async function buildTimed(dataset: string, file: string, embedder: 'local' | { m
     ...(embedder === 'local' ? {} : { embedder: 'transformers' as const, embeddingModel: embedder.model }),
   };
   const report = await buildIndex(options);
-  if ('dryRun' in report) throw new Error('unexpected dry run');
+  if (report.kind === 'dry-run') throw new Error('unexpected dry run');
   const embedSeconds = embedStart !== undefined && embedEnd !== undefined ? (embedEnd - embedStart) / 1000 : 0;
   const figures: BuildFigures = {
     embedder: label,

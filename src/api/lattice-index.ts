@@ -8,9 +8,10 @@
  * loaded lazily once and shared by every search; many searches may run at once on one handle.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Judge, DocumentSource, TreeNode, Usage, Embedder } from '../core/types.js';
+import type { CountSpread, Judge, DocumentSource, TreeNode, Usage, Embedder } from '../core/types.js';
 import { LatticeError } from '../core/errors.js';
 import { IndexStore, type StoredDocument } from '../core/store/index-store.js';
+import type { TreeReader } from '../core/tree.js';
 import { Bm25Index, bm25Text } from '../core/lexical/bm25.js';
 import { LexicalJudge } from '../core/providers/lexical-judge.js';
 import { MemoryResponseCache } from '../core/providers/response-cache.js';
@@ -113,7 +114,10 @@ export interface IndexStats {
   clusters: number;
   chunks: number;
   depth: number;
-  fanOut: { min: number; max: number; mean: number };
+  /** Children per cluster (the root included): at most the build's `branching`. */
+  fanOut: CountSpread;
+  /** Chunks per chunked document (not bounded by `branching`); null for an index built before it was recorded apart. */
+  chunksPerDocument: CountSpread | null;
   buildParams: unknown;
   build: unknown;
   corpus: unknown;
@@ -336,13 +340,21 @@ export class LatticeIndex {
     return [...this.bm25Index().documentIds()];
   }
 
-  /** The underlying tree reader (for custom traversals). */
-  tree(): IndexStore {
+  /** The underlying tree reader (for custom traversals and the simulated judge of lattice/eval). */
+  tree(): TreeReader {
+    return this.store;
+  }
+
+  /**
+   * @internal The SQLite store itself, for tests and benchmarks that read its raw tables. Kept out
+   * of the published declarations (stripInternal), which must not name better-sqlite3's types.
+   */
+  sqliteStore(): IndexStore {
     return this.store;
   }
 
   stats(): IndexStats {
-    const tree = this.store.getMeta<{ nodes: number; clusters: number; chunks: number; depth: number; fanOut: IndexStats['fanOut'] }>('tree_stats');
+    const tree = this.store.getMeta<{ nodes: number; clusters: number; chunks: number; depth: number; fanOut: CountSpread; chunksPerDocument?: CountSpread }>('tree_stats');
     return {
       file: this.file,
       documents: this.store.documentCount(),
@@ -351,6 +363,7 @@ export class LatticeIndex {
       chunks: tree?.chunks ?? 0,
       depth: tree?.depth ?? 0,
       fanOut: tree?.fanOut ?? { min: 0, max: 0, mean: 0 },
+      chunksPerDocument: tree?.chunksPerDocument ?? null,
       buildParams: this.store.getMeta('build_params'),
       build: this.store.getMeta('build_report'),
       corpus: this.store.getMeta('corpus'),

@@ -5,6 +5,7 @@
  * request to report it. Secrets never reach these strings (errors are built without them).
  */
 import { isLatticeError } from '../index.js';
+import type { CountSpread } from '../core/types.js';
 import type { CliIO } from './io.js';
 
 /** Collapses whitespace and cuts to `max` characters with an ellipsis. */
@@ -22,6 +23,14 @@ export function formatMs(ms: number): string {
   if (ms < 1) return `${ms.toFixed(2)} ms`;
   if (ms < 1000) return `${Math.round(ms)} ms`;
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+/** The tree-shape rows of build and inspect: children per cluster, then chunks per chunked document apart (--branching bounds only the first). */
+export function fanOutRows(fanOut: CountSpread, chunksPerDocument: CountSpread | null): [string, string][] {
+  const spread = (s: CountSpread): string => `${s.min}–${s.max} (mean ${s.mean.toFixed(1)})`;
+  const rows: [string, string][] = [['fan-out', `${spread(fanOut)} children per cluster`]];
+  if (chunksPerDocument && chunksPerDocument.max > 0) rows.push(['chunks', `${spread(chunksPerDocument)} per chunked document (not bounded by M)`]);
+  return rows;
 }
 
 /** Left-aligned key/value lines: `  documents   5,183`. */

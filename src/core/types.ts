@@ -61,6 +61,13 @@ export interface Chunk {
   end: number;
 }
 
+/** Smallest, largest and mean of a count, such as children per node (all 0 when nothing was counted). */
+export interface CountSpread {
+  min: number;
+  max: number;
+  mean: number;
+}
+
 /**
  * Node kinds of the semantic tree.
  * - `cluster`: an inner node with a summary (the root is a cluster with no parent).

@@ -118,7 +118,7 @@ describe('lattice CLI', () => {
     const r = await runLattice(['build', sample, '-o', out, '--dry-run', '--json']);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
-    expect(report.dryRun).toBe(true);
+    expect(report.kind).toBe('dry-run');
     expect(report.documents).toBe(300);
     // 300 documents, M = 10 (indexer/cluster/level-sizes.ts): the level under the root's children
     // takes max(ceil(300/8), round(300^(2/3))) = 45 clusters, the root's children round(√45) = 7.

@@ -34,7 +34,7 @@ let first: BuildResult;
 let index: LatticeIndex;
 
 function built(result: Awaited<ReturnType<typeof buildIndex>>): BuildResult {
-  if ('dryRun' in result) throw new Error('expected a real build');
+  if (result.kind === 'dry-run') throw new Error('expected a real build');
   return result;
 }
 

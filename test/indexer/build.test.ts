@@ -140,8 +140,17 @@ describe('buildIndex in local mode', () => {
     fs.writeFileSync(path.join(docs, 'guide', 'manual.md'), long);
     for (let i = 0; i < 12; i++) fs.writeFileSync(path.join(docs, `note-${i}.txt`), `Note ${i}\n\n${para(`topic${i}`, 3)}`);
     const report = (await buildIndex({ input: docs, output: path.join(dir, 'f.db'), chunkSize: 1500, chunkOverlap: 100 })) as BuildReport;
+    expect(report.kind).toBe('build');
     expect(report.documents).toBe(13);
     expect(report.chunks).toBeGreaterThanOrEqual(4);
+    // A document's chunks are counted apart from the fan-out --branching bounds (issue 13: "2-90" with M = 10).
+    const narrow = await buildIndex({ input: docs, output: path.join(dir, 'narrow.db'), chunkSize: 1500, chunkOverlap: 100, branching: 3 });
+    expect(narrow.chunks).toBeGreaterThan(3);
+    expect(narrow.fanOut.max).toBeLessThanOrEqual(3);
+    expect(narrow.chunksPerDocument).toEqual({ min: narrow.chunks, max: narrow.chunks, mean: narrow.chunks });
+    const narrowIndex = openIndex(path.join(dir, 'narrow.db'));
+    expect(narrowIndex.stats().chunksPerDocument).toEqual(narrow.chunksPerDocument);
+    narrowIndex.close();
 
     const index = openIndex(path.join(dir, 'f.db'));
     try {

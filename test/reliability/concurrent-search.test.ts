@@ -106,9 +106,9 @@ describe('concurrent searches', () => {
   it('never changes the index file: searches, inspect and check only read', async () => {
     const before = fileHash(indexFile);
     const index = openIndex(indexFile);
-    expect(index.tree().readonly).toBe(true);
-    expect(index.tree().db.readonly).toBe(true);
-    expect(() => index.tree().db.prepare(`DELETE FROM documents`).run()).toThrow(/readonly/i);
+    expect(index.sqliteStore().readonly).toBe(true);
+    expect(index.sqliteStore().db.readonly).toBe(true);
+    expect(() => index.sqliteStore().db.prepare(`DELETE FROM documents`).run()).toThrow(/readonly/i);
     await Promise.all(queries.map((q) => index.search(q, { ...searchOptions, fusion: 'bm25' })));
     await index.denseSearch(queries[0]!, 5);
     index.close();

@@ -147,7 +147,7 @@ describe('schemas 2 to 4 (cluster keywords, their document counts)', () => {
     const old = openIndex(file);
     const child = old.children(old.root().id)[0]!;
     expect(child.text).toMatch(/Keywords:/);
-    expect(old.tree().nodeProfile(child.id)).toBeUndefined();
+    expect(old.sqliteStore().nodeProfile(child.id)).toBeUndefined();
     expect((await old.search('folate homocysteine', { topK: 5 })).hits.length).toBe(5);
     old.close();
     expect(checkIndex(file).problems).toEqual([]);
@@ -155,7 +155,7 @@ describe('schemas 2 to 4 (cluster keywords, their document counts)', () => {
     await buildIndex({ input: corpus, output: file, force: true });
     expect(userVersion(file)).toBe(4);
     const rebuilt = openIndex(file);
-    expect(rebuilt.tree().nodeProfile(rebuilt.children(rebuilt.root().id)[0]!.id)?.density.length).toBeGreaterThan(0);
+    expect(rebuilt.sqliteStore().nodeProfile(rebuilt.children(rebuilt.root().id)[0]!.id)?.density.length).toBeGreaterThan(0);
     rebuilt.close();
   });
 });

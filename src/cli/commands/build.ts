@@ -7,7 +7,7 @@ import { setMaxListeners } from 'node:events';
 import type { Argv } from 'yargs';
 import type { CliIO, CommandModule } from '../command.js';
 import { createProgress } from '../progress.js';
-import { formatInt, keyValues } from '../output.js';
+import { fanOutRows, formatInt, keyValues } from '../output.js';
 
 interface BuildArgs {
   input: string;
@@ -114,7 +114,7 @@ export const buildCommand: CommandModule<BuildArgs> = {
         io.stdout(`${JSON.stringify(result, null, 2)}\n`);
         return 0;
       }
-      if ('dryRun' in result) {
+      if (result.kind === 'dry-run') {
         io.stdout(
           `Dry run: nothing was called or written.\n${keyValues([
             ['documents', `${formatInt(result.documents)} (${formatInt(result.chunks)} chunks)`],
@@ -133,7 +133,7 @@ export const buildCommand: CommandModule<BuildArgs> = {
           ['documents', `${formatInt(result.documents)}${result.chunks > 0 ? ` (${formatInt(result.chunks)} chunks)` : ''}`],
           ['nodes', `${formatInt(result.nodes)} (${formatInt(result.clusters)} clusters)`],
           ['depth', String(result.depth)],
-          ['fan-out', `${result.fanOut.min}–${result.fanOut.max} (mean ${result.fanOut.mean.toFixed(1)})`],
+          ...fanOutRows(result.fanOut, result.chunksPerDocument),
           ['strategy', `${result.strategy}, M = ${result.branching}`],
           ['embedder', `${result.embedder.provider}/${result.embedder.modelId}`],
           ['summarizer', `${result.summarizer.provider}/${result.summarizer.modelId}`],

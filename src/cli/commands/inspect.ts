@@ -6,7 +6,7 @@
 import type { Argv } from 'yargs';
 import { LatticeError, type TreeNode } from '../../index.js';
 import type { CliIO, CommandModule } from '../command.js';
-import { formatInt, keyValues, shorten } from '../output.js';
+import { fanOutRows, formatInt, keyValues, shorten } from '../output.js';
 
 /** Keywords listed by `inspect --node` (a profile holds up to 1,000). */
 const KEYWORDS_SHOWN = 60;
@@ -101,7 +101,7 @@ export const inspectCommand: CommandModule<InspectArgs> = {
           ['documents', formatInt(stats.documents)],
           ['nodes', `${formatInt(stats.nodes)} (${formatInt(stats.clusters)} clusters, ${formatInt(stats.chunks)} chunks)`],
           ['depth', String(stats.depth)],
-          ['fan-out', `${stats.fanOut.min}–${stats.fanOut.max} (mean ${stats.fanOut.mean.toFixed(1)})`],
+          ...fanOutRows(stats.fanOut, stats.chunksPerDocument),
           ...(params
             ? ([
                 ['strategy', `${params.strategy}, M = ${params.branching}`],

@@ -76,7 +76,12 @@ export class LlamaCppChat implements ChatBackend {
   }
 
   /** Loads the runtime, the model and its context (once; concurrent callers share the load). */
-  load(): Promise<Loaded> {
+  async load(): Promise<void> {
+    await this.loaded();
+  }
+
+  // Private so that the public declarations name no node-llama-cpp type (an optional peer a consumer may not have).
+  private loaded(): Promise<Loaded> {
     this.loading ??= this.loadOnce().catch((error: unknown) => {
       this.loading = undefined;
       throw error;
@@ -85,7 +90,7 @@ export class LlamaCppChat implements ChatBackend {
   }
 
   async complete(request: ChatBackendRequest, signal: AbortSignal | undefined): Promise<Completion> {
-    const loaded = await this.load();
+    const loaded = await this.loaded();
     const sequence = await this.acquire();
     const timeoutMs = this.options.timeoutMs ?? 120_000;
     const own = new AbortController();

@@ -1,13 +1,14 @@
 /**
  * Loads node-llama-cpp and a GGUF model, or says exactly how to get them.
  * Why a module of its own: node-llama-cpp is an optional peer dependency (lean installs), so it is
- * imported on demand and its absence is a coded error with the install command; and it is always
+ * imported on demand (optional-peer.ts) and its absence is a coded error with the install command; and it is always
  * loaded with `build: 'never'`, so nothing ever downloads or compiles llama.cpp at run time: only
  * the registry's prebuilt binaries (@node-llama-cpp/<platform>) are used.
  * Used by: llama-cpp-chat.ts.
  */
 import { existsSync, statSync } from 'node:fs';
 import { LatticeError } from '../errors.js';
+import { importOptionalPeer, type OptionalPeer } from './optional-peer.js';
 
 /** The exact version lattice is tested with; its prebuilt binaries exist for every platform. */
 export const NODE_LLAMA_CPP_VERSION = '3.21.1';
@@ -15,29 +16,23 @@ export const NODE_LLAMA_CPP_INSTALL = `npm install node-llama-cpp@${NODE_LLAMA_C
 
 export type NodeLlamaCpp = typeof import('node-llama-cpp');
 
+const PEER: OptionalPeer = {
+  name: 'node-llama-cpp',
+  install: NODE_LLAMA_CPP_INSTALL,
+  message: 'A .gguf model runs in the process through node-llama-cpp, which is not installed.',
+  alternative: 'or serve the model over HTTP and pass --base-url.',
+};
+
 let imported: Promise<NodeLlamaCpp> | undefined;
 
 /** The node-llama-cpp module, or CONFIG_MISSING naming the install command. `load` replaces the import (tests). */
 export function importNodeLlamaCpp(load?: () => Promise<NodeLlamaCpp>): Promise<NodeLlamaCpp> {
-  if (load) return load().catch(notInstalled);
-  imported ??= import('node-llama-cpp').catch((error: unknown) => {
+  if (load) return importOptionalPeer(PEER, load);
+  imported ??= importOptionalPeer(PEER, () => import('node-llama-cpp')).catch((error: unknown) => {
     imported = undefined;
-    return notInstalled(error);
+    throw error;
   });
   return imported;
-}
-
-function notInstalled(error: unknown): never {
-  const code = (error as { code?: unknown } | null)?.code;
-  // Only node-llama-cpp itself missing; a broken install of one of its dependencies keeps its own error.
-  if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && /node-llama-cpp/.test(String((error as Error).message))) {
-    throw new LatticeError('CONFIG_MISSING', 'A .gguf model runs in the process through node-llama-cpp, which is not installed.', {
-      hint: `Run \`${NODE_LLAMA_CPP_INSTALL}\` (an optional peer dependency of lattice), or serve the model over HTTP and pass --base-url.`,
-      details: { package: 'node-llama-cpp', install: NODE_LLAMA_CPP_INSTALL },
-      cause: error,
-    });
-  }
-  throw error;
 }
 
 /** True when `model` names a GGUF file (what selects the llama-cpp provider by default). */

@@ -5,13 +5,14 @@
  * models are switched off and the folder is checked (onnx-model-folder.ts) before the library loads.
  * Why not the library's feature-extraction pipeline: it truncates only at the tokenizer's
  * `model_max_length` (512 for MiniLM, whose model card says 256) and drops [SEP] when it cuts.
- * Invariants: the library is imported lazily (it is heavy and optional at run time); one forward
+ * Invariants: the library is imported lazily (transformers-loader.ts: an optional peer); one forward
  * pass runs at a time (a pass already uses every core); `dimensions` is known once `load`
  * resolves; vectors come back in input order.
  */
 import path from 'node:path';
 import { LatticeError } from '../errors.js';
 import type { EmbedRequest, EmbedResult, Embedder } from '../types.js';
+import { importTransformers } from './transformers-loader.js';
 import { inspectModelFolder, type ModelFolder, type OnnxDtype } from './onnx-model-folder.js';
 import { meanPoolNormalized, packBatch, type BatchShape, type TokenEncoding } from './token-batch.js';
 
@@ -81,15 +82,7 @@ export class TransformersEmbedder implements Embedder {
     }
     const folder = inspectModelFolder(options.modelPath, { dtype: options.dtype, maxTokens: options.maxTokens, recordedIn: options.recordedIn });
 
-    let library: typeof import('@huggingface/transformers');
-    try {
-      library = await import('@huggingface/transformers');
-    } catch (error) {
-      throw new LatticeError('MODEL_NOT_FOUND', 'The @huggingface/transformers package could not be loaded.', {
-        hint: 'Reinstall dependencies with `npm install`, or use the local or openai embedder.',
-        cause: error,
-      });
-    }
+    const library = await importTransformers();
     const { env, AutoTokenizer, AutoModel, Tensor } = library;
     env.allowRemoteModels = false;
     env.allowLocalModels = true;

@@ -32,6 +32,7 @@ export interface OpenStoreOptions {
 }
 
 export class IndexStore implements TreeReader, ResponseCache {
+  /** @internal The connection (tests); internal so the published declarations need no better-sqlite3 types. */
   readonly db: Database.Database;
   readonly file: string;
   readonly readonly: boolean;

@@ -10,9 +10,15 @@ import type Database from 'better-sqlite3';
 import { isLatticeError } from '../errors.js';
 import { translateOpenError } from './open-database.js';
 
+/** What a write reports (better-sqlite3's RunResult, restated so the published declarations do not need its types). */
+export interface RunResult {
+  changes: number;
+  lastInsertRowid: number | bigint;
+}
+
 /** The statement methods the store uses, each translating SQLite failures into LatticeErrors. */
 export interface GuardedStatement {
-  run(...params: unknown[]): Database.RunResult;
+  run(...params: unknown[]): RunResult;
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];
   iterate(...params: unknown[]): IterableIterator<unknown>;
@@ -22,8 +28,9 @@ export interface GuardedStatement {
 export class Statements {
   private readonly cache = new Map<string, GuardedStatement>();
 
+  /** @internal Built by IndexStore; internal so the published declarations need no better-sqlite3 types. */
   constructor(
-    readonly db: Database.Database,
+    private readonly db: Database.Database,
     /** The index file, named in error messages. */
     readonly file: string,
   ) {}
