@@ -9,6 +9,7 @@ import yargs from 'yargs';
 import { processIO, type CliIO } from './io.js';
 import type { CommandModule } from './command.js';
 import { reportError } from './output.js';
+import { flagSuggestion, unparsedNumber } from './usage-checks.js';
 import { buildCommand } from './commands/build.js';
 import { queryCommand } from './commands/query.js';
 import { inspectCommand } from './commands/inspect.js';
@@ -35,9 +36,17 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .version(VERSION)
     .wrap(Math.min(110, process.stdout.columns || 100))
     .exitProcess(false)
+    .check((args) => {
+      const bad = unparsedNumber(args as Record<string, unknown>, argv);
+      if (bad) throw new UsageError(bad);
+      return true;
+    }, true)
     .fail((message, error) => {
       // Usage problems only; handler errors are caught inside the handlers.
-      throw error ?? new UsageError(message);
+      if (error) throw error;
+      // The one yargs instance holds the options of the command being parsed.
+      const options = (parser as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions();
+      throw new UsageError(`${message}${flagSuggestion(message ?? '', Object.keys(options.key).filter((k) => !/[A-Z]/.test(k)))}`);
     });
 
   for (const module of commands) {

@@ -104,6 +104,25 @@ describe('lattice CLI', () => {
     expect(keywords![2]!.trim().split(/,\s+/)).toHaveLength(61);
   });
 
+  it('quotes a number flag given text, and suggests the flag or command meant (issue 13)', async () => {
+    const k = await runLattice(['query', path.join(work, 'nope.db'), 'x', '-k', 'abc']);
+    expect(k.code).toBe(2);
+    expect(k.stderr).toContain('-k expects a number, got "abc".');
+    expect(k.stderr).not.toMatch(/NaN/);
+    const long = await runLattice(['query', path.join(work, 'nope.db'), 'x', '--top-k=zz']);
+    expect(long.stderr).toContain('--top-k expects a number, got "zz".');
+    const flag = await runLattice(['query', path.join(work, 'nope.db'), 'x', '--topk', '3']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain('Unknown argument: topk. Did you mean --top-k?');
+    const build = await runLattice(['build', sample, '-o', path.join(work, 'x.db'), '--brnching', '3']);
+    expect(build.stderr).toContain('Did you mean --branching?');
+    const far = await runLattice(['query', path.join(work, 'nope.db'), 'x', '--zzzzzz', '3']);
+    expect(far.stderr).not.toContain('Did you mean');
+    const command = await runLattice(['qurey', 'sample.db', 'x']);
+    expect(command.code).toBe(2);
+    expect(command.stderr).toContain('Did you mean query?');
+  });
+
   it('reports usage errors with exit 2 and user errors with a code and a hint', async () => {
     expect((await runLattice(['frobnicate'])).code).toBe(2);
     const missing = await runLattice(['query', path.join(work, 'nope.db'), 'x']);

@@ -80,9 +80,10 @@ export class TransformersEmbedder implements Embedder {
         hint: `Pass a batch size such as ${DEFAULT_TRANSFORMERS_BATCH_SIZE}.`,
       });
     }
+    // The library first: without it installed, no folder would help.
+    const library = await importTransformers();
     const folder = inspectModelFolder(options.modelPath, { dtype: options.dtype, maxTokens: options.maxTokens, recordedIn: options.recordedIn });
 
-    const library = await importTransformers();
     const { env, AutoTokenizer, AutoModel, Tensor } = library;
     env.allowRemoteModels = false;
     env.allowLocalModels = true;

@@ -1,6 +1,6 @@
 // Library example: build an index of the bundled sample, search it, and plug in a judge of your own.
-// Run from the repository root after `npm ci`: node examples/library.mjs
-import { buildIndex, openIndex } from 'lattice';
+// TypeScript under --strict: test/package/pack-install.test.ts type-checks and runs it in a fresh project.
+import { buildIndex, openIndex, type Judge } from 'lattice';
 
 const report = await buildIndex({ input: 'data/scifact-sample', output: 'example.db', force: true });
 console.log(`indexed ${report.documents} documents into ${report.nodes} nodes (depth ${report.depth})`);
@@ -14,7 +14,7 @@ for (const hit of hits) {
 console.log(`${trace.judgeCalls} judge calls`);
 
 // Any object with this shape is a judge: score each candidate 0..100 (here: shared words with the query).
-const overlapJudge = {
+const overlapJudge: Judge = {
   specificationVersion: 'v1',
   provider: 'example',
   modelId: 'word-overlap',
