@@ -28,7 +28,7 @@ import {
 export const DEFAULT_MAX_DOCUMENT_CHARS = 1_000_000;
 const JSONL_EXTENSIONS = ['.jsonl', '.ndjson'];
 const FORMATS: readonly CorpusFormat[] = ['jsonl', 'beir', 'folder'];
-const INPUT_HINT = 'Pass a .jsonl file, a BEIR directory (one holding corpus.jsonl) or a folder of .txt/.md files.';
+const INPUT_HINT = 'Pass a .jsonl file, a BEIR directory (one holding corpus.jsonl), a folder of .txt/.md files or one such file.';
 
 /**
  * Loads every document of `input` (a .jsonl/.ndjson file, a BEIR directory or a folder of text files).
@@ -65,7 +65,7 @@ export async function* streamCorpus(input: string, options: LoadOptions = {}): A
 
 /**
  * What `input` is: a file ending .jsonl/.ndjson is `jsonl`; a directory holding corpus.jsonl is
- * `beir`; any other directory is `folder`. `forced` overrides the guess where the path allows it.
+ * `beir`; any other directory, or one .txt/.md file, is `folder`. `forced` overrides the guess where the path allows it.
  */
 export async function detectCorpusFormat(input: string, forced?: CorpusFormat): Promise<CorpusFormat> {
   if (typeof input !== 'string' || input === '') {
@@ -90,6 +90,8 @@ export async function detectCorpusFormat(input: string, forced?: CorpusFormat): 
   }
   const ext = path.extname(input).toLowerCase();
   if (info.isFile()) {
+    // A single .txt/.md file is a one-document folder: id = its file name, same title, chunks and lines.
+    if ((forced === undefined || forced === 'folder') && TEXT_EXTENSIONS.includes(ext)) return 'folder';
     if (forced === 'beir' || forced === 'folder') {
       throw new LatticeError('INPUT_UNSUPPORTED', `"${input}" is a file, but format "${forced}" reads a directory`, {
         hint: 'Pass the directory, or drop the format option to detect it.',
@@ -235,7 +237,6 @@ function emptyCorpusError(
 function unsupportedFileHint(ext: string): string {
   if (ext === '.json') return 'lattice reads JSON Lines (one object a line); if the file already is, rename it to .jsonl.';
   if (ext === '.gz' || ext === '.zip' || ext === '.bz2' || ext === '.xz') return 'Decompress the file first.';
-  if (TEXT_EXTENSIONS.includes(ext)) return 'Put the file in a folder and pass the folder.';
   return INPUT_HINT;
 }
 

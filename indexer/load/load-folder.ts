@@ -52,7 +52,9 @@ export async function* loadFolder(
   const realRoot = await realpath(root);
   const files: FoundFile[] = [];
   const walkIssues: LoadIssue[] = [];
-  const display = (rel: string): string => path.join(displayRoot, ...rel.split('/'));
+  // `root` may be one text file: a folder of one document, named by its file name.
+  const single = (await stat(root)).isFile();
+  const display = (rel: string): string => (single ? displayRoot : path.join(displayRoot, ...rel.split('/')));
   const report = (kind: LoadIssueKind, rel: string, message: string): void => {
     walkIssues.push({ kind, severity: ISSUE_SEVERITY[kind], path: display(rel), message });
   };
@@ -127,7 +129,8 @@ export async function* loadFolder(
     }
   };
 
-  await walk(root, '', new Set([realRoot]));
+  if (single) files.push({ rel: path.basename(root), abs: root });
+  else await walk(root, '', new Set([realRoot]));
   files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   for (const issue of walkIssues) yield { type: 'issue', issue };
 

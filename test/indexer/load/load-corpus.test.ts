@@ -60,8 +60,18 @@ describe('format detection', () => {
     expect(json.hint).toContain('JSON Lines');
     const gz = await rejectsWith(loadCorpus(put(dir, 'corpus.jsonl.gz', 'x')), 'INPUT_UNSUPPORTED');
     expect(gz.hint).toContain('Decompress');
-    const txt = await rejectsWith(loadCorpus(put(dir, 'one.txt', 'x')), 'INPUT_UNSUPPORTED');
-    expect(txt.hint).toContain('folder');
+  });
+
+  it('one .md or .txt file is a one-document corpus named by its file name (issue 13)', async () => {
+    const dir = tempDir();
+    const md = await loadCorpus(put(dir, 'guide.md', '# Reactor guide\n\nControl rods go here.\n'));
+    expect(md.format).toBe('folder');
+    expect(md.files).toBe(1);
+    expect(md.documents.map((d) => [d.id, d.title, d.source?.path])).toEqual([['guide.md', 'Reactor guide', 'guide.md']]);
+    const txt = await loadCorpus(put(dir, 'one.txt', 'Just a note\nwith two lines'), { format: 'folder' });
+    expect(txt.documents.map((d) => d.id)).toEqual(['one.txt']);
+    const empty = await rejectsWith(loadCorpus(put(dir, 'blank.md', '')), 'INPUT_BAD_DOCUMENTS');
+    expect(empty.message).toContain('blank.md');
   });
 
   it('a forced format reads what the path allows and refuses the rest', async () => {
