@@ -3,7 +3,7 @@
  * Build an index with `buildIndex`, open it with `openIndex`, search with `index.search`.
  * Implement `Embedder`, `Summarizer` or `Judge` to plug in your own models.
  */
-export { buildIndex } from '../indexer/build.js';
+export { buildIndex } from './api/build-index.js';
 export type { BuildReport, BuildResult } from '../indexer/build.js';
 export type { DryRunReport } from '../indexer/estimate-build.js';
 export { DEFAULT_BUILD_OPTIONS } from '../indexer/build-options.js';
