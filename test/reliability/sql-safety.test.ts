@@ -17,11 +17,11 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lattice-sql-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 /**
- * Constants that may be spliced into SQL text: the fixed column list (NodeQueries.nodeColumns is
- * NODE_COLUMNS plus one of two fixed strings, chosen by the file's schema version) and a
- * migration's own version number.
+ * Constants that may be spliced into SQL text: the fixed column lists (NodeQueries.nodeColumns is
+ * NODE_COLUMNS plus one of two fixed strings, chosen by the file's schema version, and
+ * DocumentQueries.documentColumns likewise) and a migration's own version number.
  */
-const ALLOWED_SPLICES = new Set(['NODE_COLUMNS', 'this.nodeColumns', 'migration.version']);
+const ALLOWED_SPLICES = new Set(['NODE_COLUMNS', 'this.nodeColumns', 'this.documentColumns', 'migration.version']);
 
 function sourceFiles(dir: string): string[] {
   return fs

@@ -23,12 +23,13 @@ interface DocumentRow {
 }
 
 export class DocumentQueries extends TableQueries {
-  /** False for files before schema 4: no source_map column. */
-  private readonly hasSourceMap: boolean;
+  /** The columns get() reads; files before schema 4 have no source_map column. */
+  private readonly documentColumns: string;
 
   constructor(sql: Statements, schemaVersion: number) {
     super(sql);
-    this.hasSourceMap = schemaVersion >= 4;
+    const sourceMap = schemaVersion >= 4 ? 'source_map' : 'NULL AS source_map';
+    this.documentColumns = `doc_id, title, text, source_path, source_line, ${sourceMap}, metadata, content_hash`;
   }
 
   /** Deletes every document; the caller deletes the nodes that point at them first. */
@@ -56,8 +57,7 @@ export class DocumentQueries extends TableQueries {
 
   get(docId: string): StoredDocument | undefined {
     const row = this.stmt(
-      `SELECT doc_id, title, text, source_path, source_line, ${this.hasSourceMap ? 'source_map' : 'NULL AS source_map'}, metadata, content_hash
-       FROM documents WHERE doc_id = ? AND status = 'active'`,
+      `SELECT ${this.documentColumns} FROM documents WHERE doc_id = ? AND status = 'active'`,
     ).get(docId) as DocumentRow | undefined;
     return row ? toDocument(row) : undefined;
   }
