@@ -123,9 +123,10 @@ function leafCandidate(index: LatticeIndex, docId: string): JudgeCandidate | und
 async function parseRates(dataset: EvalDataset, index: LatticeIndex, onRow: (rows: ParseRow[]) => void): Promise<ParseRow[]> {
   const slates = Number(args['parse-slates']);
   const size = Number(args['parse-slate-size']);
-  // The default prompt's 1,500-character candidates need the model's whole 8k context.
+  // The default prompt as first measured, at 1,500-character candidates (the default then): they
+  // need the model's whole 8k context.
   const chat = new LlamaCppChat({ modelPath, sequences: 4, contextSize: 8192, timeoutMs: 1_800_000 });
-  const standard = new LlmJudge({ client: new ModelClient({ backend: chat }), model: 'x', fallback: index.lexicalJudge() });
+  const standard = new LlmJudge({ client: new ModelClient({ backend: chat }), model: 'x', fallback: index.lexicalJudge(), maxCandidateChars: 1500 });
   const work = dataset.queries.slice(0, slates).map((q) => ({
     query: q.text,
     candidates: index.bm25Search(q.text, size).map((h) => leafCandidate(index, h.docId)!).filter(Boolean),
@@ -219,13 +220,13 @@ async function tokensPerCall(): Promise<NonNullable<Results['tokens']>> {
   for (const q of sample.queries) await index.search(q.text, { judge: recorder });
   const client = new ModelClient({ baseURL: 'http://127.0.0.1:9/v1' });
   const settings = [
-    { setting: 'default prompt, 1,500-char candidates (default)', build: new LlmJudge({ client, model: 'm', fallback: recorder }) },
-    { setting: 'default prompt, 800-char candidates', build: new LlmJudge({ client, model: 'm', fallback: recorder, maxCandidateChars: 800 }) },
+    { setting: 'default prompt, 1,500-char candidates (the default before)', build: new LlmJudge({ client, model: 'm', fallback: recorder, maxCandidateChars: 1500 }) },
+    { setting: 'default prompt, 800-char candidates (default)', build: new LlmJudge({ client, model: 'm', fallback: recorder }) },
     { setting: 'default prompt, 400-char candidates', build: new LlmJudge({ client, model: 'm', fallback: recorder, maxCandidateChars: 400 }) },
-    { setting: 'default prompt, 800-char candidates, clusters: summary + 20 keywords (proposal)', build: new LlmJudge({ client, model: 'm', fallback: recorder, maxCandidateChars: 800 }), fewerKeywords: 20 },
+    { setting: 'default prompt, 800-char candidates, clusters: summary + 20 keywords', build: new LlmJudge({ client, model: 'm', fallback: recorder, maxCandidateChars: 800 }), fewerKeywords: 20 },
     { setting: 'small-model prompt, 240-char candidates (llama-cpp)', build: null },
   ];
-  // The proposal keeps a cluster's whole summary and only its most distinctive keywords.
+  // The keywords setting keeps a cluster's whole summary and only its most distinctive keywords.
   const trim = (c: JudgeCandidate, keep: number | undefined): JudgeCandidate => {
     if (keep === undefined || c.kind !== 'inner') return c;
     const { summary, keywords } = splitClusterText(c.text);
@@ -360,7 +361,7 @@ function render(results: Results): string {
     'A 135M-parameter model is a weak judge: these figures show that the whole path works (grammar-constrained answers, cache, budgets, fallback) and what a query costs in calls, tokens and seconds, not that such a model ranks well.',
   ];
   if (results.parse) {
-    out.push('', '## Answers that parse and validate', '', `Slates of BM25's top ${args['parse-slate-size']} SciFact test hits, one judge call each; "first" counts first answers, "after repair" adds the client's one repair request.`, '');
+    out.push('', '## Answers that parse and validate', '', `Slates of BM25's top ${args['parse-slate-size']} SciFact test hits, one judge call each (the default prompt at 1,500-character candidates, its default when measured); "first" counts first answers, "after repair" adds the client's one repair request.`, '');
     out.push(
       markdownTable(
         ['prompt', 'grammar', 'slates', 'first', 'after repair', 'in tokens/call', 'out tokens/call', 's/call'],

@@ -10,6 +10,7 @@
 import { LatticeError } from '../core/errors.js';
 import { createRng, gaussian, type Rng } from '../core/math/random.js';
 import type { Judge, JudgeCandidate, JudgeRequest, JudgeResult, TreeNode } from '../core/types.js';
+import { LLM_JUDGE_CANDIDATE_CHARS, LLM_JUDGE_TITLE_CHARS } from '../core/providers/llm-judge.js';
 
 /** Query id -> document id -> relevance grade (BEIR qrels; grade > 0 is relevant). */
 export type SimulatedQrels = ReadonlyMap<string, ReadonlyMap<string, number>>;
@@ -106,8 +107,6 @@ export function simulateSlate(
 // Rough size of what an LLM judge would read and write, so token figures mean something:
 // the scoring prompt, candidates cut as the LLM judge cuts them, ~4 characters a token.
 const PROMPT_CHARS = 1200;
-const CANDIDATE_TEXT_CHARS = 1500;
-const CANDIDATE_TITLE_CHARS = 200;
 const CHARS_PER_TOKEN = 4;
 const OUTPUT_TOKENS_PER_CANDIDATE = 20;
 
@@ -176,7 +175,7 @@ export class SimulatedJudge implements Judge {
     const slate = simulateSlate(relevance, kinds, this.params, rng);
     let chars = PROMPT_CHARS + request.query.length;
     for (const candidate of candidates) {
-      chars += Math.min(candidate.title.length, CANDIDATE_TITLE_CHARS) + Math.min(candidate.text.length, CANDIDATE_TEXT_CHARS) + 16;
+      chars += Math.min(candidate.title.length, LLM_JUDGE_TITLE_CHARS) + Math.min(candidate.text.length, LLM_JUDGE_CANDIDATE_CHARS) + 16;
     }
     return {
       scores: slate.scores,

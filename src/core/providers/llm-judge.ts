@@ -19,9 +19,9 @@ export interface LlmJudgeOptions {
   model: string;
   /** Scores the candidates the model could not (the lexical judge, usually). */
   fallback: Judge;
-  /** Characters of each candidate's text shown to the model. Default 1500. */
+  /** Characters of each candidate's text shown to the model. Default LLM_JUDGE_CANDIDATE_CHARS (800). */
   maxCandidateChars?: number | undefined;
-  /** Characters of each candidate's title. Default 200. */
+  /** Characters of each candidate's title. Default LLM_JUDGE_TITLE_CHARS (200). */
   maxTitleChars?: number | undefined;
   /** Characters kept of each reason. Default 200. */
   maxReasonChars?: number | undefined;
@@ -43,6 +43,16 @@ export interface LlmJudgeOptions {
   /** The answer's JSON Schema for a slate of `n` instead of JUDGE_ANSWER's (a grammar that fixes the ids: small-model-prompts.ts). */
   schema?: ((n: number) => Record<string, unknown>) | undefined;
 }
+
+/**
+ * Characters of a candidate's text the default prompt shows. Why 800, not the 1,500 it was: on the
+ * slates real searches make, candidate text is ~90% of a judge call's input; 800 characters keep a
+ * SciFact abstract's title and opening claims, and a cluster's summary with its first keywords, and
+ * cut the input tokens per query by a third (scripts/bench-real-llm.ts, section tokens).
+ */
+export const LLM_JUDGE_CANDIDATE_CHARS = 800;
+/** Characters of a candidate's title the default prompt shows. */
+export const LLM_JUDGE_TITLE_CHARS = 200;
 
 /** Failures that retrying the next slate a moment later will not fix. */
 const BREAKER_CODES = new Set(['MODEL_UNREACHABLE', 'MODEL_AUTH_FAILED', 'MODEL_NOT_FOUND']);
@@ -174,8 +184,8 @@ export class LlmJudge implements Judge {
     this.prompt = options.prompt;
     this.schema = options.schema;
     this.fallback = options.fallback;
-    this.maxCandidateChars = options.maxCandidateChars ?? 1500;
-    this.maxTitleChars = options.maxTitleChars ?? 200;
+    this.maxCandidateChars = options.maxCandidateChars ?? LLM_JUDGE_CANDIDATE_CHARS;
+    this.maxTitleChars = options.maxTitleChars ?? LLM_JUDGE_TITLE_CHARS;
     this.maxReasonChars = options.maxReasonChars ?? 200;
     this.temperature = options.temperature ?? 0;
     this.maxTokens = options.maxTokens;

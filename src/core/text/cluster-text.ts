@@ -1,8 +1,8 @@
 /**
  * The text a cluster shows to judges and people: its summary, then its keyword profile
  * ("Keywords: a, b, c."), so a navigator sees the vocabulary of the whole subtree. Judges clip
- * long texts themselves (the LLM judge keeps the first 1,500 characters: the summary and the
- * most distinctive keywords).
+ * long texts themselves (the LLM judge keeps the first LLM_JUDGE_CANDIDATE_CHARS, 800: the summary
+ * and the most distinctive keywords).
  * Invariant: splitClusterText(clusterText(s, k)) gives back s and k.
  * Used by: the store (a cluster node's text) and `lattice inspect` (shows the two apart).
  */
