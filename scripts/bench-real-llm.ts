@@ -358,7 +358,7 @@ function render(results: Results): string {
     '',
     `Model: ${results.model}, run by node-llama-cpp on the CPU, measured ${results.measuredAt} (${results.machine}; seconds grow with the load, since every call is CPU-bound). Rendered by \`node dist/scripts/bench-real-llm.js\` from docs/benchmarks/real-llm.json.`,
     '',
-    'A 135M-parameter model is a weak judge: these figures show that the whole path works (grammar-constrained answers, cache, budgets, fallback) and what a query costs in calls, tokens and seconds, not that such a model ranks well.',
+    'A 135M-parameter model is a weak judge: these figures show that the whole path works (grammar-constrained answers, cache, budgets, fallback) and what a query costs in calls, tokens and seconds, not that such a model ranks well. Compare the rerank row with BM25\'s own order of the same documents: a judge with no relevance signal loses most of it.',
   ];
   if (results.parse) {
     out.push('', '## Answers that parse and validate', '', `Slates of BM25's top ${args['parse-slate-size']} SciFact test hits, one judge call each (the default prompt at 1,500-character candidates, its default when measured); "first" counts first answers, "after repair" adds the client's one repair request.`, '');
