@@ -25,6 +25,7 @@ import {
   type SystemRow,
 } from './quality-results.js';
 import { repoRoot } from './synthetic-corpus.js';
+import { retrievalCaption, retrievalTable, type Results as RealLlmResults } from './real-llm-report.js';
 
 function mainTable(results: DatasetResult[]): string {
   const headers = ['system', ...results.flatMap((r) => [`${show(r.name)} nDCG@10`, 'R@100', 'calls/q'])];
@@ -330,6 +331,11 @@ function otherReports(imagesDir: { abs: string; rel: string }): string[] {
   for (const r of OTHER_REPORTS) {
     if (!fs.existsSync(path.join(imagesDir.abs, r.file))) continue;
     lines.push(`## ${r.heading}`, '', `${r.what}: [${imagesDir.rel}/${r.file}](${imagesDir.rel}/${r.file}), written with its raw figures beside it by \`${r.script}\`.`, '');
+    const raw = path.join(imagesDir.abs, r.file.replace(/\.md$/, '.json'));
+    if (r.file === 'real-llm.md' && fs.existsSync(raw)) {
+      const llm = JSON.parse(fs.readFileSync(raw, 'utf8')) as RealLlmResults;
+      if (llm.retrieval) lines.push(`${llm.model}, measured ${llm.measuredAt}. ${retrievalCaption(llm.retrieval)} A model this small is a weak judge: the table shows that the whole path works and what a query costs, not quality (compare the rerank row with BM25's own order of the same documents).`, '', retrievalTable(llm.retrieval), '');
+    }
   }
   return lines;
 }
